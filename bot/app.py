@@ -1,0 +1,114 @@
+"""Wiring: ``build_application`` takes its seams (request, repository, clock) as arguments."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from telegram import LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseRateLimiter,
+    ContextTypes,
+    Defaults,
+)
+from telegram.request import BaseRequest
+
+from bot.config import Settings
+from bot.context import SERVICES_KEY, Services, utc_now
+from bot.handlers import admin
+from bot.render import Renderer
+from bot.services.content import ContentStore
+from bot.storage.repository import Repository
+
+log = logging.getLogger(__name__)
+
+PTBApplication = Application[Any, Any, Any, Any, Any, Any]
+
+
+def build_application(
+    settings: Settings,
+    *,
+    repo: Repository,
+    content: ContentStore,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+    rate_limiter: BaseRateLimiter[Any] | None = None,
+    clock: Callable[[], datetime] = utc_now,
+    token: str | None = None,
+) -> PTBApplication:
+    """The bot, ready for ``async with app``. Tests pass a fake ``request`` and no limiter."""
+    builder = (
+        ApplicationBuilder()
+        .token(token or settings.token or "")
+        .base_url(settings.base_url)
+        .base_file_url(settings.base_file_url)
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                tzinfo=settings.timezone,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .concurrent_updates(False)
+    )
+    if request is not None:
+        builder = builder.request(request)
+    if get_updates_request is not None:
+        builder = builder.get_updates_request(get_updates_request)
+    if rate_limiter is not None:
+        builder = builder.rate_limiter(rate_limiter)
+    app: PTBApplication = builder.build()
+    app.bot_data[SERVICES_KEY] = Services(
+        settings=settings,
+        repo=repo,
+        content=content,
+        render=Renderer(settings.templates_dir, settings.default_language),
+        clock=clock,
+    )
+    admin.register(app)
+    app.add_error_handler(_on_error)
+    return app
+
+
+async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log every unhandled error with the update's kind, never its private content."""
+    kind = type(update).__name__
+    if isinstance(update, Update):
+        kind = f"update {update.update_id}"
+    log.error("error while handling %s", kind, exc_info=context.error)
+
+
+async def serve(settings: Settings, content: ContentStore) -> None:
+    """Long-poll Telegram until SIGINT/SIGTERM; SIGHUP reloads the content."""
+    repo = await Repository.open(settings.database_path)
+    try:
+        app = build_application(
+            settings, repo=repo, content=content, rate_limiter=AIORateLimiter(max_retries=3)
+        )
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        with contextlib.suppress(NotImplementedError, AttributeError):
+            loop.add_signal_handler(signal.SIGHUP, content.reload)
+        async with app:
+            await app.start()
+            assert app.updater is not None
+            await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+            me = app.bot.username
+            log.info("serving as @%s; press Ctrl+C to stop", me)
+            await stop.wait()
+            log.info("stopping")
+            await app.updater.stop()
+            await app.stop()
+    finally:
+        await repo.close()

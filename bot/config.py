@@ -1,0 +1,141 @@
+"""Settings from the environment and ``.env``: the only reader of either.
+
+Environment variables win over ``.env``. A bad value stops start-up with one sentence that names
+the key and the value (never the token's value: it is a secret).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+
+DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+LANGUAGES = ("zh", "en")
+_TOKEN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,}$")
+
+
+class ConfigError(Exception):
+    """A configuration value is wrong; the message is meant for the operator."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str | None = field(default=None, repr=False)
+    base_url: str = DEFAULT_BASE_URL
+    database_path: Path = Path("data/quizbot.sqlite3")
+    quizzes_dir: Path = Path("quizzes")
+    content_dir: Path = Path("content")
+    default_language: str = "zh"
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
+    owner_ids: frozenset[int] = frozenset()
+    log_level: int = logging.INFO
+
+    @property
+    def lessons_dir(self) -> Path:
+        return self.content_dir / "lessons"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.content_dir / "templates"
+
+    @property
+    def content_paths(self) -> tuple[Path, Path]:
+        return (self.quizzes_dir, self.lessons_dir)
+
+    @property
+    def base_file_url(self) -> str:
+        """PTB needs the file URL too; a self-hosted server serves it beside the API."""
+        return re.sub(r"/bot$", "/file/bot", self.base_url)
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
+) -> Settings:
+    """Read, check and convert every setting. Raises ConfigError naming the bad key."""
+    values: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+
+    def get(key: str, default: str) -> str:
+        value = values.get(key, "").strip()
+        return value or default
+
+    token = get("TELEGRAM_BOT_TOKEN", "") or None
+    if token is not None and not _TOKEN.match(token):
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN does not look like a bot token from @BotFather "
+            "(expected digits, a colon, then letters; the value is not shown because it is secret)"
+        )
+    base_url = get("TELEGRAM_BASE_URL", DEFAULT_BASE_URL).rstrip("/")
+    if not re.match(r"^https?://[^/\s]+", base_url):
+        raise ConfigError(
+            f"TELEGRAM_BASE_URL={base_url!r} is not an http:// or https:// address "
+            f"(the default is {DEFAULT_BASE_URL})"
+        )
+    language = get("DEFAULT_LANGUAGE", "zh")
+    if language not in LANGUAGES:
+        raise ConfigError(f"DEFAULT_LANGUAGE={language!r} is not one of: {', '.join(LANGUAGES)}")
+    tz_name = get("TIMEZONE", "Asia/Shanghai")
+    try:
+        timezone = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"TIMEZONE={tz_name!r} is not an IANA time zone name such as Asia/Shanghai"
+        ) from None
+    owners: set[int] = set()
+    raw_owners = get("OWNER_IDS", "")
+    for part in filter(None, (p.strip() for p in raw_owners.replace(";", ",").split(","))):
+        if not re.fullmatch(r"\d{1,20}", part):
+            raise ConfigError(
+                f"OWNER_IDS={raw_owners!r}: {part!r} is not a numeric Telegram user id "
+                "(ask @userinfobot for yours; separate several with commas)"
+            )
+        owners.add(int(part))
+    level_name = get("LOG_LEVEL", "INFO").upper()
+    level = logging.getLevelNamesMapping().get(level_name)
+    if level is None or level_name not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise ConfigError(
+            f"LOG_LEVEL={level_name!r} is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL"
+        )
+    database_path = Path(get("DATABASE_PATH", "data/quizbot.sqlite3")).expanduser()
+    return Settings(
+        token=token,
+        base_url=base_url,
+        database_path=database_path,
+        quizzes_dir=Path(get("QUIZZES_DIR", "quizzes")).expanduser(),
+        content_dir=Path(get("CONTENT_DIR", "content")).expanduser(),
+        default_language=language,
+        timezone=timezone,
+        owner_ids=frozenset(owners),
+        log_level=level,
+    )
+
+
+def check_database_path(settings: Settings) -> None:
+    """Create the database folder, or say in one sentence why it cannot be used."""
+    _check_writable_folder("DATABASE_PATH", settings.database_path)
+
+
+def _check_writable_folder(key: str, path: Path) -> None:
+    folder = path.parent
+    if path.exists() and path.is_dir():
+        raise ConfigError(f"{key}={str(path)!r} is a folder; give the path of a database file")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"{key}={str(path)!r}: cannot create the folder {str(folder)!r} "
+            f"({exc.strerror or exc})"
+        ) from None
+    if not os.access(folder, os.W_OK | os.X_OK) or (
+        path.exists() and not os.access(path, os.R_OK | os.W_OK)
+    ):
+        raise ConfigError(f"{key}={str(path)!r}: the bot cannot write there (check permissions)")

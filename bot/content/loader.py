@@ -1,0 +1,568 @@
+"""Load and check question banks and lessons.
+
+Every problem names its file, line and column. ``load_content`` never raises for bad content:
+it returns the problems, and a catalog built from what was valid. Callers refuse the catalog when
+there is any error (``LoadResult.ok``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from bot.content.problems import Problem, Severity
+from bot.content.schema import (
+    FORMAT_VERSION,
+    BankFileModel,
+    LessonFileModel,
+    LessonModel,
+    OptionModel,
+    QuestionModel,
+    TextModel,
+)
+from bot.content.yamlnodes import Mark, YamlError, compose, locate, to_data
+from bot.domain import limits
+from bot.domain.content import (
+    Bank,
+    Catalog,
+    Lesson,
+    Option,
+    Question,
+    QuestionType,
+    Text,
+)
+
+MAX_FILE_BYTES = 1024 * 1024
+ModelT = TypeVar("ModelT", bound=BaseModel)
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass
+class LoadResult:
+    catalog: Catalog
+    problems: list[Problem]
+    files: int
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is Severity.ERROR]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class _File:
+    path: Path
+    display: str
+    node: yaml.Node | None
+    report: bool  # False for files loaded only to resolve references
+
+
+@dataclass
+class _State:
+    problems: list[Problem] = field(default_factory=list)
+    banks: dict[str, tuple[Bank, _File, Mark]] = field(default_factory=dict)
+    questions: dict[str, tuple[Question, str]] = field(default_factory=dict)
+    lessons: dict[str, tuple[Lesson, str]] = field(default_factory=dict)
+    lesson_checks: list[tuple[Lesson, _File, Mark]] = field(default_factory=list)
+    draws: list[tuple[Bank, _File, Mark]] = field(default_factory=list)
+    lesson_topics: list[tuple[Lesson, _File, Mark]] = field(default_factory=list)
+    digest: Any = field(default_factory=hashlib.sha256)
+
+    def add(self, file: _File, mark: Mark, severity: Severity, message: str) -> None:
+        if file.report:
+            self.problems.append(Problem(file.display, mark.line, mark.col, severity, message))
+
+    def error(self, file: _File, mark: Mark, message: str) -> None:
+        self.add(file, mark, Severity.ERROR, message)
+
+    def warning(self, file: _File, mark: Mark, message: str) -> None:
+        self.add(file, mark, Severity.WARNING, message)
+
+
+def find_files(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
+    """Expand folders into their YAML files (sorted); a missing path is a problem."""
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(
+                sorted(p for p in path.rglob("*") if p.suffix in YAML_SUFFIXES and p.is_file())
+            )
+        elif path.is_file():
+            files.append(path)
+        else:
+            problems.append(Problem(str(path), 1, 1, Severity.ERROR, "no such file or folder"))
+    return files, problems
+
+
+def load_content(paths: Sequence[Path], *, context: Sequence[Path] = ()) -> LoadResult:
+    """Load every YAML file under ``paths``; ``context`` files only resolve references.
+
+    Context lets an editor validate one new file and still see clashes with, and references
+    to, the content already in the configured folders.
+    """
+    state = _State()
+    files, state.problems = find_files(paths)
+    seen = {p.resolve() for p in files}
+    context_files = [p for p in find_files(context)[0] if p.resolve() not in seen]
+    for path, report in [(p, True) for p in files] + [(p, False) for p in context_files]:
+        _load_file(state, path, report)
+    _check_references(state)
+    catalog = Catalog(
+        banks={bank_id: bank for bank_id, (bank, _, _) in state.banks.items()},
+        lessons=tuple(sorted((lesson for lesson, _ in state.lessons.values()), key=_lesson_key)),
+        questions={qid: q for qid, (q, _) in state.questions.items()},
+        version=state.digest.hexdigest()[:12],
+    )
+    return LoadResult(catalog, sorted(state.problems), len(files))
+
+
+def _lesson_key(lesson: Lesson) -> tuple[str, int, str]:
+    return (lesson.topic, lesson.order, lesson.id)
+
+
+def _read(state: _State, file: _File) -> str | None:
+    try:
+        size = file.path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            state.error(
+                file,
+                Mark(1, 1),
+                f"file is {size:,} bytes; the limit is 1 MiB",
+            )
+            return None
+        raw = file.path.read_bytes()
+    except OSError as exc:
+        state.error(file, Mark(1, 1), f"cannot read the file: {exc.strerror or exc}")
+        return None
+    state.digest.update(file.display.encode() + b"\0" + raw)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        col = exc.start - (before.rfind(b"\n") + 1) + 1
+        state.error(
+            file, Mark(line, col), "the file is not UTF-8 text: save it with UTF-8 encoding"
+        )
+        return None
+
+
+def _load_file(state: _State, path: Path, report: bool) -> None:
+    file = _File(path, str(path), None, report)
+    text = _read(state, file)
+    if text is None:
+        return
+    try:
+        file.node = compose(text)
+        data = to_data(file.node) if file.node is not None else None
+    except YamlError as exc:
+        state.error(file, exc.mark, exc.message)
+        return
+    if data is None:
+        state.error(file, Mark(1, 1), "the file is empty")
+        return
+    if not isinstance(data, dict):
+        state.error(file, Mark(1, 1), "expected a mapping with 'bank:' or 'lessons:' at the top")
+        return
+    version = data.get("format")
+    if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
+        state.error(
+            file,
+            locate(file.node, ["format"]),
+            f"format {version} is newer than this bot understands ({FORMAT_VERSION}): "
+            "update the bot",
+        )
+        return
+    if "bank" in data:
+        _load_bank(state, file, data)
+    elif "lessons" in data:
+        _load_lessons(state, file, data)
+    else:
+        state.error(
+            file,
+            Mark(1, 1),
+            "not a bank file (needs 'bank:' and 'questions:') "
+            "nor a lesson file (needs 'lessons:')",
+        )
+
+
+# --- structural validation (pydantic) --------------------------------------------------------
+
+
+def _describe(model: type[BaseModel], error: Any) -> str:
+    """A plain sentence for one pydantic error."""
+    loc = [p for p in error["loc"] if isinstance(p, str)]
+    name = loc[-1] if loc else "value"
+    kind = error["type"]
+    value = error.get("input")
+    ctx = error.get("ctx") or {}
+    if kind == "missing":
+        return f"missing key '{name}'"
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(model, error["loc"][:-1])
+        hint = difflib.get_close_matches(name, allowed, n=1)
+        suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
+        return f"unknown key '{name}'{suggestion}; allowed: {', '.join(allowed)}"
+    if kind in {"string_type", "int_type", "bool_type", "list_type", "model_type", "dict_type"}:
+        wanted = {
+            "string_type": "text",
+            "int_type": "a whole number",
+            "bool_type": "true or false",
+            "list_type": "a list",
+            "model_type": "a mapping",
+            "dict_type": "a mapping",
+        }[kind]
+        quote = ""
+        if kind == "string_type" and isinstance(value, bool | int | float):
+            quote = f" (YAML read it as {_type_name(value)}; put the text in quotes)"
+        return f"'{name}' must be {wanted}, not {_type_name(value)}{quote}"
+    if kind == "literal_error":
+        expected = ctx.get("expected", "one of the allowed values")
+        return f"'{name}' must be {expected}, not {value!r}"
+    if kind == "string_pattern_mismatch":
+        return (
+            f"'{name}' {value!r} is not a valid id: use lower-case letters, digits, "
+            "'_' or '-', at most 40 characters"
+        )
+    if kind in {"greater_than_equal", "less_than_equal"}:
+        bound = ctx.get("ge", ctx.get("le"))
+        relation = "at least" if kind == "greater_than_equal" else "at most"
+        return f"'{name}' must be {relation} {bound}, not {value!r}"
+    return f"'{name}': {error['msg']}"
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "true/false"
+    return {
+        "str": "text",
+        "int": "a number",
+        "float": "a number",
+        "list": "a list",
+        "dict": "a mapping",
+    }.get(type(value).__name__, type(value).__name__)
+
+
+def _allowed_keys(model: type[BaseModel], loc: Sequence[int | str]) -> list[str]:
+    """Field names of the model found at ``loc`` inside ``model``."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        info = current.model_fields.get(part)
+        if info is None:
+            return []
+        current = _inner_model(info.annotation)
+        if current is None:
+            return []
+    return list(current.model_fields)
+
+
+def _inner_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _validate(
+    state: _State, file: _File, model: type[ModelT], data: dict[str, Any]
+) -> ModelT | None:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for error in exc.errors():
+            mark = locate(file.node, error["loc"], key=error["type"] == "extra_forbidden")
+            state.error(file, mark, _describe(model, error))
+        return None
+
+
+# --- banks ------------------------------------------------------------------------------------
+
+
+def _load_bank(state: _State, file: _File, data: dict[str, Any]) -> None:
+    parsed = _validate(state, file, BankFileModel, data)
+    if parsed is None:
+        # Still check the questions that are well-formed, so one slip does not hide the rest.
+        items = data.get("questions")
+        if isinstance(items, list):
+            for index, item in enumerate(items):
+                try:
+                    well_formed = QuestionModel.model_validate(item)
+                except ValidationError:
+                    continue
+                _check_question(state, file, well_formed, ["questions", index])
+        return
+    info = parsed.bank
+    bank_mark = locate(file.node, ["bank", "id"])
+    if file.path.stem != info.id:
+        state.warning(
+            file, bank_mark, f"bank id '{info.id}' differs from the file name '{file.path.name}'"
+        )
+    _check_text(state, file, info.title, ["bank", "title"], "title", limit=64)
+    _check_text(state, file, info.description, ["bank", "description"], "description", limit=500)
+    questions: list[Question] = []
+    for index, model in enumerate(parsed.questions):
+        loc: list[int | str] = ["questions", index]
+        if not _check_question(state, file, model, loc):
+            continue
+        question = _question(model, info.id, info.topic)
+        previous = state.questions.get(question.id)
+        if previous is not None:
+            state.error(
+                file,
+                locate(file.node, [*loc, "id"]),
+                f"duplicate question id '{question.id}' (first defined at {previous[1]})",
+            )
+            continue
+        mark = locate(file.node, [*loc, "id"])
+        state.questions[question.id] = (question, f"{file.display}:{mark.line}")
+        questions.append(question)
+    bank = Bank(
+        id=info.id,
+        topic=info.topic,
+        title=_text(info.title),
+        description=_text(info.description),
+        questions_per_quiz=info.questions_per_quiz,
+        questions=tuple(questions),
+        draw_from=tuple(info.draw_from),
+        order=info.order,
+    )
+    previous_bank = state.banks.get(info.id)
+    if previous_bank is not None:
+        other = previous_bank[1]
+        state.error(
+            file,
+            bank_mark,
+            f"duplicate bank id '{info.id}' (first defined at "
+            f"{other.display}:{previous_bank[2].line})",
+        )
+        return
+    state.banks[info.id] = (bank, file, bank_mark)
+    if not parsed.questions and not info.draw_from:
+        state.error(file, bank_mark, "the bank has no questions and draws from no other bank")
+    if info.draw_from:
+        state.draws.append((bank, file, locate(file.node, ["bank", "draw_from"])))
+
+
+def _check_question(state: _State, file: _File, q: QuestionModel, loc: list[int | str]) -> bool:
+    """Rules pydantic cannot express. Returns False when the question is unusable."""
+    before = len(state.problems)
+    where = f"question '{q.id}'"
+    options_mark = locate(file.node, [*loc, "options"], key=True)
+    count = len(q.options)
+    if not limits.POLL_OPTIONS_MIN <= count <= limits.POLL_OPTIONS_MAX:
+        state.error(
+            file,
+            options_mark,
+            f"{where} has {count} option{'s' if count != 1 else ''}; "
+            f"Telegram allows {limits.POLL_OPTIONS_MIN} to {limits.POLL_OPTIONS_MAX}",
+        )
+    correct = sum(option.correct for option in q.options)
+    if q.type in ("single", "true_false") and correct != 1:
+        state.error(
+            file,
+            options_mark,
+            f"{where} is {q.type} and needs exactly one option with 'correct: true' "
+            f"(found {correct})",
+        )
+    if q.type == "true_false" and count != 2:
+        state.error(file, options_mark, f"{where} is true_false and needs exactly two options")
+    if q.type == "multiple" and correct == 0:
+        state.error(file, options_mark, f"{where} is multiple and has no correct option")
+    _check_text(state, file, q.text, [*loc, "text"], "text", limit=limits.POLL_QUESTION)
+    _check_text(
+        state,
+        file,
+        q.explanation,
+        [*loc, "explanation"],
+        "explanation",
+        limit=limits.POLL_EXPLANATION,
+        line_feeds=limits.POLL_EXPLANATION_LINE_FEEDS,
+    )
+    _check_text(state, file, q.source, [*loc, "source"], "source", limit=300)
+    if q.scenario is not None:
+        _check_text(state, file, q.scenario, [*loc, "scenario"], "scenario", limit=limits.SCENARIO)
+    if q.detail is not None:
+        _check_text(state, file, q.detail, [*loc, "detail"], "detail", limit=1500)
+    seen: dict[str, int] = {}
+    for index, option in enumerate(q.options):
+        _check_text(
+            state,
+            file,
+            option,
+            [*loc, "options", index],
+            f"option {index + 1}",
+            limit=limits.POLL_OPTION,
+        )
+        if option.zh.strip() in seen:
+            state.error(
+                file,
+                locate(file.node, [*loc, "options", index]),
+                f"{where}: option {index + 1} repeats option {seen[option.zh.strip()] + 1}",
+            )
+        seen.setdefault(option.zh.strip(), index)
+    return not any(p.severity is Severity.ERROR for p in state.problems[before:])
+
+
+def _check_text(
+    state: _State,
+    file: _File,
+    text: TextModel | OptionModel,
+    loc: list[int | str],
+    name: str,
+    *,
+    limit: int,
+    line_feeds: int | None = None,
+) -> None:
+    if not text.zh.strip():
+        state.error(file, locate(file.node, [*loc, "zh"]), f"{name}: the Chinese text is empty")
+    if text.en is None or not text.en.strip():
+        state.warning(file, locate(file.node, loc, key=True), f"{name}: no English translation")
+    for lang in ("zh", "en"):
+        value = getattr(text, lang)
+        if not value:
+            continue
+        mark = locate(file.node, [*loc, lang])
+        length = limits.tg_len(value.strip())
+        if length > limit:
+            state.error(
+                file,
+                mark,
+                f"{name} ({lang}) is {length} characters; the limit is {limit}",
+            )
+        if line_feeds is not None and value.strip().count("\n") > line_feeds:
+            state.error(
+                file,
+                mark,
+                f"{name} ({lang}) has {value.strip().count(chr(10))} line breaks; "
+                f"a quiz poll allows {line_feeds}",
+            )
+
+
+def _text(model: TextModel | OptionModel) -> Text:
+    en = model.en.strip() if model.en else None
+    return Text(zh=model.zh.strip(), en=en or None)
+
+
+def _question(model: QuestionModel, bank_id: str, topic: str) -> Question:
+    return Question(
+        id=model.id,
+        bank_id=bank_id,
+        topic=topic,
+        type=QuestionType(model.type),
+        text=_text(model.text),
+        options=tuple(Option(_text(o), o.correct) for o in model.options),
+        explanation=_text(model.explanation),
+        source=_text(model.source),
+        difficulty=model.difficulty,
+        tags=tuple(model.tags),
+        scenario=_text(model.scenario) if model.scenario else None,
+        detail=_text(model.detail) if model.detail else None,
+    )
+
+
+# --- lessons ----------------------------------------------------------------------------------
+
+
+def _load_lessons(state: _State, file: _File, data: dict[str, Any]) -> None:
+    parsed = _validate(state, file, LessonFileModel, data)
+    if parsed is None:
+        return
+    if not parsed.lessons:
+        state.warning(file, locate(file.node, ["lessons"]), "the file has no lessons")
+    for index, model in enumerate(parsed.lessons):
+        loc: list[int | str] = ["lessons", index]
+        mark = locate(file.node, [*loc, "id"])
+        _check_lesson(state, file, model, loc)
+        lesson = Lesson(
+            id=model.id,
+            topic=model.topic,
+            order=model.order,
+            title=_text(model.title),
+            body=_text(model.body),
+            takeaways=tuple(_text(t) for t in model.takeaways),
+            action=_text(model.action),
+            source=_text(model.source),
+            check=model.check,
+        )
+        previous = state.lessons.get(lesson.id)
+        if previous is not None:
+            state.error(
+                file, mark, f"duplicate lesson id '{lesson.id}' (first defined at {previous[1]})"
+            )
+            continue
+        state.lessons[lesson.id] = (lesson, f"{file.display}:{mark.line}")
+        state.lesson_topics.append((lesson, file, locate(file.node, [*loc, "topic"])))
+        if lesson.check is not None:
+            state.lesson_checks.append((lesson, file, locate(file.node, [*loc, "check"])))
+
+
+def _check_lesson(state: _State, file: _File, model: LessonModel, loc: list[int | str]) -> None:
+    _check_text(state, file, model.title, [*loc, "title"], "title", limit=100)
+    _check_text(state, file, model.body, [*loc, "body"], "body", limit=limits.LESSON_BODY)
+    body_zh = limits.tg_len(model.body.zh.strip())
+    if body_zh > limits.LESSON_BODY_ONE_SCREEN_ZH:
+        state.warning(
+            file,
+            locate(file.node, [*loc, "body", "zh"]),
+            f"body (zh) is {body_zh} characters: more than one screen "
+            f"(aim for at most {limits.LESSON_BODY_ONE_SCREEN_ZH})",
+        )
+    for index, takeaway in enumerate(model.takeaways):
+        _check_text(
+            state, file, takeaway, [*loc, "takeaways", index], f"takeaway {index + 1}", limit=200
+        )
+    _check_text(state, file, model.action, [*loc, "action"], "action", limit=300)
+    _check_text(state, file, model.source, [*loc, "source"], "source", limit=300)
+
+
+# --- references across files ------------------------------------------------------------------
+
+
+def _check_references(state: _State) -> None:
+    for bank, file, mark in state.draws:
+        for source in bank.draw_from:
+            if source == bank.id:
+                state.error(file, mark, f"bank '{bank.id}' cannot draw from itself")
+            elif source not in state.banks:
+                state.error(file, mark, f"draw_from names an unknown bank '{source}'")
+            elif state.banks[source][0].draw_from:
+                state.error(
+                    file, mark, f"'{source}' draws from other banks itself; nest only one level"
+                )
+    topics = {bank.topic for bank, _, _ in state.banks.values()}
+    for lesson, file, mark in state.lesson_topics:
+        if topics and lesson.topic not in topics:
+            state.error(
+                file,
+                mark,
+                f"lesson '{lesson.id}' has topic '{lesson.topic}', which no bank has "
+                f"(known: {', '.join(sorted(topics))})",
+            )
+    for lesson, file, mark in state.lesson_checks:
+        if lesson.check not in state.questions:
+            hint = difflib.get_close_matches(lesson.check or "", list(state.questions), n=1)
+            suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
+            state.error(
+                file,
+                mark,
+                f"lesson '{lesson.id}' checks with question '{lesson.check}', "
+                f"which does not exist{suggestion}",
+            )

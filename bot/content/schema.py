@@ -1,0 +1,95 @@
+"""The file format editors write (format version 1), as pydantic models.
+
+These models check types, required and unknown keys, and give ``quizbot schema`` its JSON
+Schema. Rules that span fields or files (answer counts, Telegram limits, duplicate ids) live in
+``bot.content.loader`` so every message can name its file, line and column.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+FORMAT_VERSION = 1
+
+Identifier = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$"),
+    Field(description="Stable id: lower-case letters, digits, '_' or '-', at most 40 chars."),
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class TextModel(_Model):
+    """A text in Simplified Chinese (required) and English (strongly recommended)."""
+
+    zh: str = Field(description="Simplified Chinese, the primary language.")
+    en: str | None = Field(default=None, description="Faithful English translation.")
+
+
+class OptionModel(_Model):
+    zh: str
+    en: str | None = None
+    correct: bool = Field(default=False, description="Mark each correct option with true.")
+
+
+class QuestionModel(_Model):
+    id: Identifier
+    type: Literal["single", "multiple", "true_false"] = "single"
+    difficulty: Annotated[int, Field(ge=1, le=3)] = 1
+    tags: list[str] = Field(default_factory=list)
+    scenario: TextModel | None = Field(
+        default=None, description="A realistic fake SMS, call script or chat, shown first."
+    )
+    text: TextModel = Field(description="The question (at most 300 chars).")
+    options: list[OptionModel] = Field(description="2 to 12 options of at most 100 chars.")
+    explanation: TextModel = Field(description="Why: at most 200 chars and 2 line feeds.")
+    detail: TextModel | None = Field(default=None, description="Optional longer explanation.")
+    source: TextModel = Field(description="Law and article, or the document's title.")
+
+
+class BankInfoModel(_Model):
+    id: Identifier
+    topic: Identifier
+    title: TextModel
+    description: TextModel
+    questions_per_quiz: Annotated[int, Field(ge=1, le=50)] = 10
+    order: int = Field(default=100, description="Position in the topic menu (smaller first).")
+    draw_from: list[Identifier] = Field(
+        default_factory=list, description="Other banks whose questions this bank also uses."
+    )
+
+
+class BankFileModel(_Model):
+    """A question bank: ``quizzes/<bank-id>.yaml``."""
+
+    model_config = ConfigDict(title="Quiz bank file (format 1)")
+
+    format: Literal[1] = 1
+    bank: BankInfoModel
+    questions: list[QuestionModel] = Field(default_factory=list)
+
+
+class LessonModel(_Model):
+    id: Identifier
+    topic: Identifier
+    order: Annotated[int, Field(ge=0)]
+    title: TextModel
+    body: TextModel = Field(description="One screen: about 150-400 Chinese characters.")
+    takeaways: list[TextModel] = Field(default_factory=list)
+    action: TextModel = Field(description="One concrete thing to do today.")
+    check: Identifier | None = Field(default=None, description="Id of a question in a bank.")
+    source: TextModel
+
+
+class LessonFileModel(_Model):
+    """Lessons: ``content/lessons/*.yaml``."""
+
+    model_config = ConfigDict(title="Lesson file (format 1)")
+
+    format: Literal[1] = 1
+    lessons: list[LessonModel]
