@@ -1,0 +1,171 @@
+"""Daily lessons: when one is due in the user's time zone, and which one to send.
+
+Pure functions only: the current instant is a parameter (an aware datetime), never read here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from bot.domain.content import Lesson
+from bot.domain.quiz import CardState
+
+
+@dataclass(frozen=True, slots=True)
+class QuietHours:
+    """Local times when we never push a lesson: [start, end), wrapping over midnight.
+
+    ``start == end`` means no quiet hours at all. Times are naive local wall-clock times.
+    """
+
+    start: time = time(22, 0)
+    end: time = time(8, 0)
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is not None or self.end.tzinfo is not None:
+            raise ValueError("quiet hours are local wall-clock times: pass naive times")
+
+    def contains(self, t: time) -> bool:
+        t = t.replace(tzinfo=None)
+        if self.start == self.end:
+            return False
+        if self.start < self.end:
+            return self.start <= t < self.end
+        return t >= self.start or t < self.end
+
+
+def allowed_time(t: time, quiet: QuietHours) -> bool:
+    """Whether /subscribe may accept ``t``: a time inside quiet hours would never be due."""
+    return not quiet.contains(t)
+
+
+def _require_aware(now_utc: datetime) -> None:
+    if now_utc.tzinfo is None or now_utc.utcoffset() is None:
+        raise ValueError("now_utc must be timezone-aware")
+
+
+def local_day(now_utc: datetime, tz: ZoneInfo) -> date:
+    """The user's calendar day at this instant: the unit of "one lesson a day"."""
+    _require_aware(now_utc)
+    return now_utc.astimezone(tz).date()
+
+
+def is_due(
+    now_utc: datetime,
+    tz: ZoneInfo,
+    send_at: time,
+    quiet: QuietHours,
+    delivered_today: bool,
+) -> bool:
+    """Whether to send the user's lesson now.
+
+    Due when the local time is at or after ``send_at``, outside quiet hours, and nothing was
+    delivered on that local day (``delivered_today``, computed by the caller with
+    ``local_day``). Being a predicate on "now" rather than an exact-minute trigger, a lesson
+    missed during downtime goes out when the bot returns, if that is still the same local day
+    and outside quiet hours. A ``send_at`` inside quiet hours is never due.
+    """
+    _require_aware(now_utc)
+    if delivered_today or not allowed_time(send_at, quiet):
+        return False
+    local = now_utc.astimezone(tz).time()
+    return local >= send_at.replace(tzinfo=None) and not quiet.contains(local)
+
+
+_HHMM = re.compile(r"([0-9]{1,2})[:：]([0-9]{2})")
+
+
+def parse_hhmm(text: str) -> time | None:
+    """Parse ``H:MM`` or ``HH:MM`` (surrounding spaces ignored), else None.
+
+    The full-width colon ``：`` is accepted too: Chinese input methods type it by default.
+    """
+    match = _HHMM.fullmatch(text.strip())
+    if match is None:
+        return None
+    hour, minute = int(match.group(1)), int(match.group(2))
+    if hour > 23 or minute > 59:
+        return None
+    return time(hour, minute)
+
+
+# --------------------------------------------------------------------------- lesson choice
+
+
+@dataclass(frozen=True, slots=True)
+class LessonChoice:
+    """What today's delivery is: a new lesson, a review of wrong questions, or nothing left."""
+
+    kind: Literal["lesson", "review", "done"]
+    lesson: Lesson | None = None
+
+    def __post_init__(self) -> None:
+        if (self.kind == "lesson") != (self.lesson is not None):
+            raise ValueError("a lesson is required for kind 'lesson' and only for it")
+
+
+def lesson_order(lessons: Sequence[Lesson], topics: Sequence[str]) -> list[Lesson]:
+    """Lessons in curriculum order: topic order as given, then ``order``, then id.
+
+    Lessons whose topic is not in ``topics`` come last (by topic, order, id) rather than
+    being silently dropped.
+    """
+    rank = {topic: i for i, topic in reversed(list(enumerate(topics)))}
+    unknown = len(rank)
+
+    def key(lesson: Lesson) -> tuple[int, str, int, str]:
+        topic_rank = rank.get(lesson.topic, unknown)
+        tie = lesson.topic if topic_rank == unknown else ""
+        return (topic_rank, tie, lesson.order, lesson.id)
+
+    return sorted(lessons, key=key)
+
+
+def next_lesson(
+    lessons: Sequence[Lesson],
+    delivered_ids: Collection[str],
+    day_index: int,
+    *,
+    topics: Sequence[str],
+    has_wrong_questions: bool,
+    review_every: int = 4,
+) -> LessonChoice:
+    """Choose today's delivery.
+
+    ``day_index`` is how many deliveries this user already had (0 for the first). Every
+    ``review_every``-th delivery (``day_index % review_every == review_every - 1``) is a
+    review when ``has_wrong_questions`` (see ``pick_review_questions``); otherwise it is the
+    first undelivered lesson in ``lesson_order``. Once every lesson was delivered the answer
+    is 'done', review or not, so a finished course stops pushing.
+    """
+    if day_index < 0:
+        raise ValueError(f"day_index must be >= 0, got {day_index}")
+    if review_every < 1:
+        raise ValueError(f"review_every must be >= 1, got {review_every}")
+    pending = [
+        lesson for lesson in lesson_order(lessons, topics) if lesson.id not in delivered_ids
+    ]
+    if not pending:
+        return LessonChoice("done")
+    if has_wrong_questions and day_index % review_every == review_every - 1:
+        return LessonChoice("review")
+    return LessonChoice("lesson", pending[0])
+
+
+def pick_review_questions(cards: Mapping[str, CardState], today: date, k: int = 3) -> list[str]:
+    """Up to ``k`` questions the user last answered wrong, most overdue first.
+
+    Not-yet-due wrong cards are included (after the overdue ones): a review lesson is about
+    mistakes, and a mistake from yesterday is still worth one more look. Ties: lower box,
+    then more wrong answers, then id, so the result is deterministic.
+    """
+    if k < 0:
+        raise ValueError(f"k must be >= 0, got {k}")
+    wrong = [qid for qid, card in cards.items() if card.last_correct is False]
+    wrong.sort(key=lambda qid: (cards[qid].due - today, cards[qid].box, -cards[qid].wrong, qid))
+    return wrong[:k]
