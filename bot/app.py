@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import signal
 from collections.abc import Callable
 from datetime import datetime
@@ -24,7 +25,8 @@ from telegram.request import BaseRequest
 
 from bot.config import Settings
 from bot.context import SERVICES_KEY, Services, utc_now
-from bot.handlers import admin
+from bot.handlers import admin, profile, quiz
+from bot.handlers.menu import register_commands
 from bot.render import Renderer
 from bot.services.content import ContentStore
 from bot.storage.repository import Repository
@@ -43,6 +45,7 @@ def build_application(
     get_updates_request: BaseRequest | None = None,
     rate_limiter: BaseRateLimiter[Any] | None = None,
     clock: Callable[[], datetime] = utc_now,
+    rng_factory: Callable[[], random.Random] = random.Random,
     token: str | None = None,
 ) -> PTBApplication:
     """The bot, ready for ``async with app``. Tests pass a fake ``request`` and no limiter."""
@@ -73,8 +76,14 @@ def build_application(
         content=content,
         render=Renderer(settings.templates_dir, settings.default_language),
         clock=clock,
+        rng_factory=rng_factory,
     )
     admin.register(app)
+    quiz.register(app)
+    profile.register(app)
+    # --- group events (issue 4) ---
+    # --- daily lessons (issue 5) ---
+    profile.register_fallbacks(app)  # last: it answers any button nobody else claimed
     app.add_error_handler(_on_error)
     return app
 
@@ -102,6 +111,8 @@ async def serve(settings: Settings, content: ContentStore) -> None:
             loop.add_signal_handler(signal.SIGHUP, content.reload)
         async with app:
             await app.start()
+            svc = app.bot_data[SERVICES_KEY]
+            await register_commands(app.bot, svc.render, settings.default_language)
             assert app.updater is not None
             await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
             me = app.bot.username

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,6 +27,7 @@ class Services:
     content: ContentStore
     render: Renderer
     clock: Callable[[], datetime] = field(default=utc_now)
+    rng_factory: Callable[[], random.Random] = field(default=random.Random)
 
     def is_owner(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.settings.owner_ids

@@ -34,7 +34,9 @@ def setup_logging(level: int, *, secrets: list[str] | None = None) -> None:
     handler.addFilter(RedactFilter(secrets or []))
     root = logging.getLogger()
     for old in list(root.handlers):
-        root.removeHandler(old)
+        if getattr(old, "quizbot", False):  # ours from an earlier call; others stay
+            root.removeHandler(old)
+    handler.quizbot = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
     quiet_libraries()

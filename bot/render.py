@@ -34,6 +34,12 @@ class Renderer:
     def language(self, lang: str | None) -> str:
         return lang if lang in self._envs else self.default_language
 
+    def label(self, lang: str | None, key: str, /, *args: Any) -> str:
+        """A short text from ``labels.j2`` (buttons, toasts): a variable or a macro."""
+        module = self._envs[self.language(lang)].get_template("labels.j2").module
+        value = getattr(module, key)
+        return str(value(*args) if callable(value) else value).strip()
+
     def __call__(self, lang: str | None, name: str, /, **context: Any) -> str:
         """Render ``<lang>/<name>.j2``; surrounding blank lines are trimmed."""
         lang = self.language(lang)

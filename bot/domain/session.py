@@ -1,0 +1,59 @@
+"""A private quiz in progress, as stored: the question order is fixed when it starts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+
+class SessionKind(StrEnum):
+    QUIZ = "quiz"
+    RETRY = "retry"  # only the questions missed in an earlier quiz
+
+
+@dataclass(frozen=True, slots=True)
+class QuizSession:
+    id: int
+    user_id: int
+    bank_id: str
+    kind: SessionKind
+    question_ids: tuple[str, ...]
+    option_orders: tuple[tuple[int, ...], ...]  # per question: display position -> bank index
+    position: int  # index of the next question to answer
+    selected: frozenset[int]  # toggled display positions of a multiple-answer question
+    message_id: int | None
+    points: int
+    correct: int
+    started_at: datetime
+    finished_at: datetime | None = None
+    abandoned_at: datetime | None = None
+
+    @property
+    def total(self) -> int:
+        return len(self.question_ids)
+
+    @property
+    def is_open(self) -> bool:
+        return self.finished_at is None and self.abandoned_at is None
+
+    @property
+    def is_finished(self) -> bool:
+        return self.finished_at is not None
+
+    @property
+    def current_question_id(self) -> str | None:
+        return self.question_ids[self.position] if self.position < self.total else None
+
+    def elapsed(self, now: datetime) -> timedelta:
+        return (self.finished_at or now) - self.started_at
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerRecord:
+    position: int
+    question_id: str
+    chosen: frozenset[int]  # bank option indices
+    correct: bool
+    points: int
+    answered_at: datetime

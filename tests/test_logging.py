@@ -1,0 +1,63 @@
+"""The token never reaches a log line, even at DEBUG with every library logging."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from bot.config import Settings
+from bot.logs import FORMAT, RedactFilter, setup_logging
+from tests.harness import Clock, Harness
+
+from .conftest import DATA
+
+
+async def test_token_is_absent_from_every_log_record_at_debug(
+    settings: Settings, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    token = settings.token
+    assert token
+    setup_logging(logging.DEBUG, secrets=[token])
+    caplog.set_level(logging.DEBUG)
+    harness = Harness(settings, clock, content_paths=[DATA / "quizzes"])
+    await harness.start()
+    try:
+        assert harness.app is not None
+        await harness.app.bot.get_me()
+        await harness.send(42, "/start")
+        await harness.press(42, harness.button(42, "示例题库"))
+    finally:
+        await harness.stop()
+    formatter = logging.Formatter(FORMAT)
+    assert len(caplog.records) > 10  # PTB really logged at DEBUG
+    for record in caplog.records:
+        line = formatter.format(record)
+        assert token not in line
+        assert token.split(":")[1] not in line
+    remove_our_handler()
+
+
+def remove_our_handler() -> None:
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "quizbot", False):
+            root.removeHandler(handler)
+    root.setLevel(logging.WARNING)
+
+
+def test_redact_filter_masks_a_secret_in_any_argument() -> None:
+    record = logging.LogRecord(
+        "x", logging.INFO, __file__, 1, "url %s", ("https://a/bot123:SECRET/getMe",), None
+    )
+    RedactFilter(["123:SECRET"]).filter(record)
+    assert record.getMessage() == "url https://a/bot<redacted>/getMe"
+
+
+def test_httpx_is_kept_quiet_because_it_logs_urls() -> None:
+    setup_logging(logging.DEBUG)
+    try:
+        assert logging.getLogger("httpx").getEffectiveLevel() == logging.WARNING
+        assert logging.getLogger("httpcore").getEffectiveLevel() == logging.WARNING
+    finally:
+        remove_our_handler()
