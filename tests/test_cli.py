@@ -36,6 +36,12 @@ def test_validate_shipped_content_is_clean() -> None:
     assert run.stdout.strip().splitlines()[-1].endswith(": 0 errors, 0 warnings")
 
 
+def test_documented_examples_are_clean() -> None:
+    run = quizbot("validate", "docs/examples", cwd=ROOT)
+    assert run.returncode == 0, run.stdout
+    assert run.stdout.strip().splitlines() == ["2 files checked: 0 errors, 0 warnings"]
+
+
 def test_validate_reports_like_a_compiler_and_exits_1(tmp_path: Path) -> None:
     bad = tmp_path / "demo.yaml"
     bad.write_text(BANK.replace("    type: single", "    typ: single"), encoding="utf-8")

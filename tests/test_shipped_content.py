@@ -1,0 +1,69 @@
+"""The content the bot ships with: clean, big enough, and shaped the way citizens meet scams."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.content.loader import LoadResult, load_content
+from bot.domain.content import QuestionType
+
+ROOT = Path(__file__).resolve().parent.parent
+MINIMUM_QUESTIONS = {
+    "telecom_fraud": 40,
+    "card_skimming": 30,
+    "illegal_fundraising": 40,
+    "elderly_scams": 20,
+    "cards_and_personal_info": 20,
+}
+MIXED = "challenge_315"
+
+
+@pytest.fixture(scope="module")
+def shipped() -> LoadResult:
+    return load_content([ROOT / "quizzes", ROOT / "content" / "lessons"])
+
+
+def test_no_errors_and_no_warnings(shipped: LoadResult) -> None:
+    assert [str(p) for p in shipped.problems] == []
+
+
+@pytest.mark.parametrize(("bank_id", "minimum"), MINIMUM_QUESTIONS.items())
+def test_each_bank_has_its_minimum_and_a_quarter_scenarios(
+    shipped: LoadResult, bank_id: str, minimum: int
+) -> None:
+    questions = shipped.catalog.banks[bank_id].questions
+    assert len(questions) >= minimum
+    scenarios = sum(q.scenario is not None for q in questions)
+    assert scenarios * 4 >= len(questions), f"{bank_id}: {scenarios}/{len(questions)} scenarios"
+    assert all(q.source.zh for q in questions)
+    assert {q.type for q in questions} >= {QuestionType.SINGLE, QuestionType.TRUE_FALSE}
+
+
+def test_mixed_challenge_draws_from_every_bank(shipped: LoadResult) -> None:
+    bank = shipped.catalog.banks[MIXED]
+    assert set(bank.draw_from) == set(MINIMUM_QUESTIONS)
+    pool = shipped.catalog.bank_questions(MIXED)
+    assert len(pool) == sum(len(shipped.catalog.banks[b].questions) for b in MINIMUM_QUESTIONS)
+
+
+def test_lessons_cover_every_topic_and_end_with_a_check_and_an_action(
+    shipped: LoadResult,
+) -> None:
+    lessons = shipped.catalog.lessons
+    assert len(lessons) >= 30
+    assert {lesson.topic for lesson in lessons} == set(MINIMUM_QUESTIONS)
+    for lesson in lessons:
+        assert lesson.check in shipped.catalog.questions, lesson.id
+        assert shipped.catalog.questions[lesson.check].topic == lesson.topic, lesson.id
+        assert lesson.action.zh and lesson.action.en, lesson.id
+
+
+def test_no_secondary_or_unverified_fact_is_taught_as_an_answer(shipped: LoadResult) -> None:
+    """The fact sheet warns against these; a correct option must never state them."""
+    forbidden = ("12378", "12315", "95588", "5张", "4张", "48小时", "72小时", "蓝帽子")
+    for question in shipped.catalog.questions.values():
+        for option in question.options:
+            if option.correct:
+                assert not any(f in option.text.zh for f in forbidden), question.id
