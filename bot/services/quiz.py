@@ -189,7 +189,7 @@ class QuizService:
             Streak(user.streak_current, user.streak_best, user.streak_last_day), today
         )
         card = review(await self.repo.card(user_id, question.id), correct, today)
-        stored = await self.repo.record_answer(
+        after = await self.repo.record_answer(
             AnswerWrite(
                 session_id=session_id,
                 position=position,
@@ -205,10 +205,8 @@ class QuizService:
                 streak_day=streak.last_day or today,
             )
         )
-        if not stored:
+        if after is None:
             return Refusal.ALREADY_ANSWERED
-        after = await self.repo.get_session(session_id)
-        assert after is not None
         return Answered(
             after, shown.bank, question, shown.order, position, choice, correct, points
         )

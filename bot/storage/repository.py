@@ -140,12 +140,12 @@ class Repository:
             await self.conn.commit()
 
     async def _one(self, sql: str, params: tuple[Any, ...] = ()) -> aiosqlite.Row | None:
-        async with self.conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        rows = await self._all(sql, params)
+        return rows[0] if rows else None
 
     async def _all(self, sql: str, params: tuple[Any, ...] = ()) -> list[aiosqlite.Row]:
-        async with self.conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        """One trip to the database thread: execute and fetch together."""
+        return list(await self.conn.execute_fetchall(sql, params))
 
     # --- users ------------------------------------------------------------------------------
 
@@ -155,14 +155,13 @@ class Repository:
 
     async def ensure_user(self, user_id: int, language: str, now: datetime) -> User:
         """The stored user, created with ``language`` on first contact."""
-        await self.conn.execute(
+        row = await self._one(
             "INSERT INTO users (user_id, language, created_at) VALUES (?, ?, ?) "
-            "ON CONFLICT (user_id) DO NOTHING",
+            "ON CONFLICT (user_id) DO UPDATE SET user_id = excluded.user_id RETURNING *",
             (user_id, language, now.isoformat()),
         )
-        user = await self.get_user(user_id)
-        assert user is not None
-        return user
+        assert row is not None
+        return _user(row)
 
     async def set_language(self, user_id: int, language: str) -> None:
         await self.conn.execute(
@@ -300,19 +299,21 @@ class Repository:
         )
         return cursor.rowcount == 1
 
-    async def record_answer(self, write: AnswerWrite) -> bool:
+    async def record_answer(self, write: AnswerWrite) -> QuizSession | None:
         """Store one answer and everything it changes, atomically and at most once.
 
-        Returns False (and changes nothing) when the question was already answered or the
-        session moved on: a duplicate update, a stale button or a race between two presses.
+        Returns the session after the answer, or None (and changes nothing) when the question
+        was already answered or the session moved on: a duplicate update, a stale button or a
+        race between two presses.
         """
         async with self.transaction():
-            cursor = await self.conn.execute(
+            updated = await self._one(
                 "UPDATE quiz_sessions SET position = position + 1, selected = '[]', "
                 "points = points + ?, correct = correct + ?, "
                 "finished_at = CASE WHEN position + 1 >= json_array_length(question_ids) "
                 "THEN ? END "
-                "WHERE id = ? AND position = ? AND finished_at IS NULL AND abandoned_at IS NULL",
+                "WHERE id = ? AND position = ? AND finished_at IS NULL AND abandoned_at IS NULL "
+                "RETURNING *",
                 (
                     write.points,
                     int(write.correct),
@@ -321,13 +322,10 @@ class Repository:
                     write.position,
                 ),
             )
-            if cursor.rowcount != 1:
-                return False
-            row = await self._one(
-                "SELECT user_id FROM quiz_sessions WHERE id = ?", (write.session_id,)
-            )
-            assert row is not None
-            user_id = int(row[0])
+            if updated is None:
+                return None
+            session = _session(updated)
+            user_id = session.user_id
             await self.conn.execute(
                 "INSERT INTO answers "
                 "(session_id, position, question_id, chosen, correct, points, answered_at) "
@@ -377,7 +375,7 @@ class Repository:
                     user_id,
                 ),
             )
-        return True
+        return session
 
     async def session_answers(self, session_id: int) -> list[AnswerRecord]:
         rows = await self._all(
