@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram import User as TgUser
 from telegram.error import BadRequest
+from telegram.ext import CallbackContext
 
-from bot.context import Services
+from bot.context import Services, services
 from bot.domain.limits import CALLBACK_DATA_BYTES
 from bot.storage.repository import User
 
@@ -37,6 +40,31 @@ async def person(svc: Services, tg_user: TgUser) -> User:
         if name != user.display_name:
             await svc.repo.set_show_name(user.user_id, True, name)
     return user
+
+
+@dataclass(frozen=True, slots=True)
+class Private:
+    """What a command from a person needs: where to reply, who they are, in which language."""
+
+    message: Message
+    tg_user: TgUser
+    svc: Services
+    user: User
+
+    @property
+    def lang(self) -> str:
+        return self.user.language
+
+
+async def from_person(
+    update: Update, context: CallbackContext[Any, Any, Any, Any]
+) -> Private | None:
+    """The person behind a command; None for updates without a message or a sender."""
+    message, tg_user = update.effective_message, update.effective_user
+    if message is None or tg_user is None:
+        return None
+    svc = services(context)
+    return Private(message, tg_user, svc, await person(svc, tg_user))
 
 
 def display_name(tg_user: TgUser) -> str:

@@ -12,7 +12,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from bot.context import Services, services
 from bot.domain.content import LANGUAGES
 from bot.domain.quiz import Streak
-from bot.handlers.common import data, display_name, keyboard, person, toast
+from bot.handlers.common import data, display_name, from_person, keyboard, person, toast
 from bot.handlers.quiz import quiz_service
 from bot.storage.repository import User
 
@@ -21,11 +21,10 @@ LEADERBOARD_SIZE = 10
 
 
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message, tg_user = update.effective_message, update.effective_user
-    if message is None or tg_user is None:
+    who = await from_person(update, context)
+    if who is None:
         return
-    svc = services(context)
-    user = await person(svc, tg_user)
+    message, svc, user = who.message, who.svc, who.user
     lang = user.language
     titles = topic_titles(svc, lang)
     topics = [
@@ -62,11 +61,10 @@ def topic_titles(svc: Services, lang: str) -> dict[str, str]:
 
 
 async def leaderboard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message, tg_user = update.effective_message, update.effective_user
-    if message is None or tg_user is None:
+    who = await from_person(update, context)
+    if who is None:
         return
-    svc = services(context)
-    user = await person(svc, tg_user)
+    message, svc, user = who.message, who.svc, who.user
     top = await svc.repo.top_users(LEADERBOARD_SIZE)
     await message.reply_text(
         svc.render(
@@ -89,11 +87,10 @@ async def leaderboard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message, tg_user = update.effective_message, update.effective_user
-    if message is None or tg_user is None:
+    who = await from_person(update, context)
+    if who is None:
         return
-    svc = services(context)
-    user = await person(svc, tg_user)
+    message, svc, user = who.message, who.svc, who.user
     await message.reply_text(**settings_view(svc, user))
 
 
@@ -116,11 +113,10 @@ def settings_view(svc: Services, user: User) -> dict[str, Any]:
 
 
 async def language_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message, tg_user = update.effective_message, update.effective_user
-    if message is None or tg_user is None:
+    who = await from_person(update, context)
+    if who is None:
         return
-    svc = services(context)
-    user = await person(svc, tg_user)
+    message, svc, user = who.message, who.svc, who.user
     await send_language_prompt(message, svc, user.language)
 
 
@@ -134,11 +130,10 @@ async def send_language_prompt(message: Message, svc: Services, lang: str) -> No
 
 
 async def mydata(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message, tg_user = update.effective_message, update.effective_user
-    if message is None or tg_user is None:
+    who = await from_person(update, context)
+    if who is None:
         return
-    svc = services(context)
-    user = await person(svc, tg_user)
+    message, svc, user = who.message, who.svc, who.user
     exported = await svc.repo.export_user(user.user_id)
     payload = json.dumps(
         {"exported_at": svc.clock().isoformat(), "data": exported},

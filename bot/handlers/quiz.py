@@ -18,6 +18,7 @@ from bot.domain.session import QuizSession
 from bot.handlers.common import (
     Button,
     data,
+    from_person,
     is_not_modified,
     keyboard,
     parse_ints,
@@ -56,12 +57,10 @@ def topics_keyboard(svc: Services, lang: str) -> list[list[Button]]:
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message, tg_user = update.effective_message, update.effective_user
-    if message is None or tg_user is None:
+    who = await from_person(update, context)
+    if who is None:
         return
-    svc = services(context)
-    user = await person(svc, tg_user)
-    lang = user.language
+    message, tg_user, svc, lang = who.message, who.tg_user, who.svc, who.lang
     payload = context.args[0] if context.args else None
     if payload and payload in svc.content.catalog.banks:
         await begin(message, svc, tg_user.id, lang, payload)
@@ -95,12 +94,11 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 async def quiz_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message, tg_user = update.effective_message, update.effective_user
-    if message is None or tg_user is None:
+    who = await from_person(update, context)
+    if who is None:
         return
-    svc = services(context)
-    lang = (await person(svc, tg_user)).language
-    open_session = await svc.repo.open_session(tg_user.id)
+    message, svc, lang = who.message, who.svc, who.lang
+    open_session = await svc.repo.open_session(who.user.user_id)
     if open_session is not None:
         await offer_resume(message, svc, lang, open_session, None)
         return
@@ -299,14 +297,16 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             return
         await start_new(message, svc, tg_user.id, lang, bank_id)
         return
-    if kind in {"c", "r", "m", "x"}:
+    if kind in {"c", "n", "r", "m", "x"}:
         ids = parse_ints(parts, 1)
         owned = await service.owned_session(tg_user.id, ids[0]) if ids else Refusal.INVALID
+        if kind == "n" and owned.message_id != message.message_id:
+            owned = Refusal.STALE  # a second press: the next question is already on screen
         if isinstance(owned, Refusal):
             await toast(update, svc.render.label(lang, f"toast_{owned.value}"))
             return
         await query.answer()
-        if kind == "c":
+        if kind in {"c", "n"}:  # continue an open quiz / the next question
             if owned.is_open:
                 await send_question(message, svc, lang, owned)
             elif owned.is_finished:
@@ -329,20 +329,6 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 await message.reply_text(svc.render(lang, "nothing_to_retry"))
             else:
                 await send_question(message, svc, lang, retry)
-        return
-    if kind == "n":
-        ids = parse_ints(parts, 1)
-        owned = await service.owned_session(tg_user.id, ids[0]) if ids else Refusal.INVALID
-        if isinstance(owned, Refusal):
-            await toast(update, svc.render.label(lang, f"toast_{owned.value}"))
-            return
-        await query.answer()
-        if owned.is_open:
-            await send_question(message, svc, lang, owned)
-        elif owned.is_finished:
-            await send_result(message, svc, lang, owned)
-        else:
-            await message.reply_text(svc.render(lang, "session_closed"))
         return
     if kind == "t":
         ids = parse_ints(parts, 3)

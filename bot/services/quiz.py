@@ -127,7 +127,10 @@ class QuizService:
             session = refreshed
         return None
 
-    async def _guard(self, user_id: int, session_id: int, position: int) -> QuizSession | Refusal:
+    async def _on_screen(
+        self, user_id: int, session_id: int, position: int, now: datetime
+    ) -> Presentation | Refusal:
+        """The question a button belongs to, if it is this person's current question."""
         session = await self.repo.get_session(session_id)
         if session is None:
             return Refusal.INVALID
@@ -137,21 +140,21 @@ class QuizService:
             return Refusal.ALREADY_ANSWERED
         if not session.is_open or position != session.position:
             return Refusal.STALE
-        return session
+        shown = await self.present(session, now)
+        if shown is None or shown.session.position != position:
+            return Refusal.STALE  # the question was removed from the content meanwhile
+        return shown
 
     async def toggle(
         self, user_id: int, session_id: int, position: int, display_index: int, now: datetime
     ) -> Presentation | Refusal:
         """Select or unselect one option of a multiple-answer question."""
-        session = await self._guard(user_id, session_id, position)
-        if isinstance(session, Refusal):
-            return session
-        shown = await self.present(session, now)
-        if shown is None or shown.session.position != position:
-            return Refusal.STALE
+        shown = await self._on_screen(user_id, session_id, position, now)
+        if isinstance(shown, Refusal):
+            return shown
         if not 0 <= display_index < len(shown.order):
             return Refusal.INVALID
-        selected = session.selected ^ {display_index}
+        selected = shown.session.selected ^ {display_index}
         if not await self.repo.set_selected(session_id, position, selected):
             return Refusal.STALE
         updated = await self.repo.get_session(session_id)
@@ -167,13 +170,10 @@ class QuizService:
         now: datetime,
     ) -> Answered | Refusal:
         """Grade and store one answer, at most once. ``None`` submits the toggled options."""
-        session = await self._guard(user_id, session_id, position)
-        if isinstance(session, Refusal):
-            return session
-        shown = await self.present(session, now)
-        if shown is None or shown.session.position != position:
-            return Refusal.STALE
-        choice = session.selected if display_choice is None else display_choice
+        shown = await self._on_screen(user_id, session_id, position, now)
+        if isinstance(shown, Refusal):
+            return shown
+        choice = shown.session.selected if display_choice is None else display_choice
         if not choice:
             return Refusal.NOTHING_SELECTED
         if any(not 0 <= i < len(shown.order) for i in choice):

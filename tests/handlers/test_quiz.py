@@ -161,6 +161,20 @@ async def test_duplicate_stale_and_forged_presses_change_nothing(bot: Harness) -
     assert len(before) == 1
 
 
+async def test_pressing_next_twice_sends_the_question_once(bot: Harness) -> None:
+    await bot.send(USER, "/start example")
+    await answer(bot, correct=True)
+    answered = bot.last(USER)
+    data = bot.button(USER, "下一题")
+    await bot.press(USER, data, message_id=answered.message_id)
+    count = len(bot.emu.messages(USER))
+    await bot.redeliver_last()
+    toast = await bot.press(USER, data, message_id=answered.message_id)
+    assert toast is not None
+    assert toast["text"] == "这条消息已过期，请发送 /quiz 继续。"
+    assert len(bot.emu.messages(USER)) == count
+
+
 async def test_stale_message_after_restarting_the_quiz(bot: Harness) -> None:
     await bot.send(USER, "/start cards")
     old = bot.last(USER)
