@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -44,6 +44,16 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
+class At(NamedTuple):
+    """Where a problem is, resolved to a line only when it is reported (most never are)."""
+
+    loc: tuple[int | str, ...]
+    key: bool = False
+
+
+Where = Mark | At
+
+
 @dataclass
 class LoadResult:
     catalog: Catalog
@@ -66,27 +76,36 @@ class _File:
     node: yaml.Node | None
     report: bool  # False for files loaded only to resolve references
 
+    def mark(self, where: Where) -> Mark:
+        if isinstance(where, Mark):
+            return where
+        return locate(self.node, where.loc, key=where.key)
+
+    def line_of(self, where: Where) -> str:
+        return f"{self.display}:{self.mark(where).line}"
+
 
 @dataclass
 class _State:
     problems: list[Problem] = field(default_factory=list)
-    banks: dict[str, tuple[Bank, _File, Mark]] = field(default_factory=dict)
-    questions: dict[str, tuple[Question, str]] = field(default_factory=dict)
-    lessons: dict[str, tuple[Lesson, str]] = field(default_factory=dict)
-    lesson_checks: list[tuple[Lesson, _File, Mark]] = field(default_factory=list)
-    draws: list[tuple[Bank, _File, Mark]] = field(default_factory=list)
-    lesson_topics: list[tuple[Lesson, _File, Mark]] = field(default_factory=list)
+    banks: dict[str, tuple[Bank, _File, Where]] = field(default_factory=dict)
+    questions: dict[str, tuple[Question, _File, Where]] = field(default_factory=dict)
+    lessons: dict[str, tuple[Lesson, _File, Where]] = field(default_factory=dict)
+    lesson_checks: list[tuple[Lesson, _File, Where]] = field(default_factory=list)
+    draws: list[tuple[Bank, _File, Where]] = field(default_factory=list)
+    lesson_topics: list[tuple[Lesson, _File, Where]] = field(default_factory=list)
     digest: Any = field(default_factory=hashlib.sha256)
 
-    def add(self, file: _File, mark: Mark, severity: Severity, message: str) -> None:
+    def add(self, file: _File, where: Where, severity: Severity, message: str) -> None:
         if file.report:
+            mark = file.mark(where)
             self.problems.append(Problem(file.display, mark.line, mark.col, severity, message))
 
-    def error(self, file: _File, mark: Mark, message: str) -> None:
-        self.add(file, mark, Severity.ERROR, message)
+    def error(self, file: _File, where: Where, message: str) -> None:
+        self.add(file, where, Severity.ERROR, message)
 
-    def warning(self, file: _File, mark: Mark, message: str) -> None:
-        self.add(file, mark, Severity.WARNING, message)
+    def warning(self, file: _File, where: Where, message: str) -> None:
+        self.add(file, where, Severity.WARNING, message)
 
 
 def find_files(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
@@ -120,8 +139,10 @@ def load_content(paths: Sequence[Path], *, context: Sequence[Path] = ()) -> Load
     _check_references(state)
     catalog = Catalog(
         banks={bank_id: bank for bank_id, (bank, _, _) in state.banks.items()},
-        lessons=tuple(sorted((lesson for lesson, _ in state.lessons.values()), key=_lesson_key)),
-        questions={qid: q for qid, (q, _) in state.questions.items()},
+        lessons=tuple(
+            sorted((lesson for lesson, _, _ in state.lessons.values()), key=_lesson_key)
+        ),
+        questions={qid: q for qid, (q, _, _) in state.questions.items()},
         version=state.digest.hexdigest()[:12],
     )
     return LoadResult(catalog, sorted(state.problems), len(files))
@@ -179,7 +200,7 @@ def _load_file(state: _State, path: Path, report: bool) -> None:
     if isinstance(version, int) and not isinstance(version, bool) and version > FORMAT_VERSION:
         state.error(
             file,
-            locate(file.node, ["format"]),
+            At(("format",)),
             f"format {version} is newer than this bot understands ({FORMAT_VERSION}): "
             "update the bot",
         )
@@ -288,8 +309,8 @@ def _validate(
         return model.model_validate(data)
     except ValidationError as exc:
         for error in exc.errors():
-            mark = locate(file.node, error["loc"], key=error["type"] == "extra_forbidden")
-            state.error(file, mark, _describe(model, error))
+            where = At(tuple(error["loc"]), error["type"] == "extra_forbidden")
+            state.error(file, where, _describe(model, error))
         return None
 
 
@@ -310,7 +331,7 @@ def _load_bank(state: _State, file: _File, data: dict[str, Any]) -> None:
                 _check_question(state, file, well_formed, ["questions", index])
         return
     info = parsed.bank
-    bank_mark = locate(file.node, ["bank", "id"])
+    bank_mark = At(("bank", "id"))
     if file.path.stem != info.id:
         state.warning(
             file, bank_mark, f"bank id '{info.id}' differs from the file name '{file.path.name}'"
@@ -323,16 +344,15 @@ def _load_bank(state: _State, file: _File, data: dict[str, Any]) -> None:
         if not _check_question(state, file, model, loc):
             continue
         question = _question(model, info.id, info.topic)
+        where = At((*loc, "id"))
         previous = state.questions.get(question.id)
         if previous is not None:
+            first = previous[1].line_of(previous[2])
             state.error(
-                file,
-                locate(file.node, [*loc, "id"]),
-                f"duplicate question id '{question.id}' (first defined at {previous[1]})",
+                file, where, f"duplicate question id '{question.id}' (first defined at {first})"
             )
             continue
-        mark = locate(file.node, [*loc, "id"])
-        state.questions[question.id] = (question, f"{file.display}:{mark.line}")
+        state.questions[question.id] = (question, file, where)
         questions.append(question)
     bank = Bank(
         id=info.id,
@@ -346,26 +366,21 @@ def _load_bank(state: _State, file: _File, data: dict[str, Any]) -> None:
     )
     previous_bank = state.banks.get(info.id)
     if previous_bank is not None:
-        other = previous_bank[1]
-        state.error(
-            file,
-            bank_mark,
-            f"duplicate bank id '{info.id}' (first defined at "
-            f"{other.display}:{previous_bank[2].line})",
-        )
+        first = previous_bank[1].line_of(previous_bank[2])
+        state.error(file, bank_mark, f"duplicate bank id '{info.id}' (first defined at {first})")
         return
     state.banks[info.id] = (bank, file, bank_mark)
     if not parsed.questions and not info.draw_from:
         state.error(file, bank_mark, "the bank has no questions and draws from no other bank")
     if info.draw_from:
-        state.draws.append((bank, file, locate(file.node, ["bank", "draw_from"])))
+        state.draws.append((bank, file, At(("bank", "draw_from"))))
 
 
 def _check_question(state: _State, file: _File, q: QuestionModel, loc: list[int | str]) -> bool:
     """Rules pydantic cannot express. Returns False when the question is unusable."""
     before = len(state.problems)
     where = f"question '{q.id}'"
-    options_mark = locate(file.node, [*loc, "options"], key=True)
+    options_mark = At((*loc, "options"), key=True)
     count = len(q.options)
     if not limits.POLL_OPTIONS_MIN <= count <= limits.POLL_OPTIONS_MAX:
         state.error(
@@ -414,7 +429,7 @@ def _check_question(state: _State, file: _File, q: QuestionModel, loc: list[int 
         if option.zh.strip() in seen:
             state.error(
                 file,
-                locate(file.node, [*loc, "options", index]),
+                At((*loc, "options", index)),
                 f"{where}: option {index + 1} repeats option {seen[option.zh.strip()] + 1}",
             )
         seen.setdefault(option.zh.strip(), index)
@@ -432,14 +447,14 @@ def _check_text(
     line_feeds: int | None = None,
 ) -> None:
     if not text.zh.strip():
-        state.error(file, locate(file.node, [*loc, "zh"]), f"{name}: the Chinese text is empty")
+        state.error(file, At((*loc, "zh")), f"{name}: the Chinese text is empty")
     if text.en is None or not text.en.strip():
-        state.warning(file, locate(file.node, loc, key=True), f"{name}: no English translation")
+        state.warning(file, At(tuple(loc), key=True), f"{name}: no English translation")
     for lang in ("zh", "en"):
         value = getattr(text, lang)
         if not value:
             continue
-        mark = locate(file.node, [*loc, lang])
+        mark = At((*loc, lang))
         length = limits.tg_len(value.strip())
         if length > limit:
             state.error(
@@ -486,10 +501,10 @@ def _load_lessons(state: _State, file: _File, data: dict[str, Any]) -> None:
     if parsed is None:
         return
     if not parsed.lessons:
-        state.warning(file, locate(file.node, ["lessons"]), "the file has no lessons")
+        state.warning(file, At(("lessons",)), "the file has no lessons")
     for index, model in enumerate(parsed.lessons):
         loc: list[int | str] = ["lessons", index]
-        mark = locate(file.node, [*loc, "id"])
+        mark = At((*loc, "id"))
         _check_lesson(state, file, model, loc)
         lesson = Lesson(
             id=model.id,
@@ -504,14 +519,15 @@ def _load_lessons(state: _State, file: _File, data: dict[str, Any]) -> None:
         )
         previous = state.lessons.get(lesson.id)
         if previous is not None:
+            first = previous[1].line_of(previous[2])
             state.error(
-                file, mark, f"duplicate lesson id '{lesson.id}' (first defined at {previous[1]})"
+                file, mark, f"duplicate lesson id '{lesson.id}' (first defined at {first})"
             )
             continue
-        state.lessons[lesson.id] = (lesson, f"{file.display}:{mark.line}")
-        state.lesson_topics.append((lesson, file, locate(file.node, [*loc, "topic"])))
+        state.lessons[lesson.id] = (lesson, file, mark)
+        state.lesson_topics.append((lesson, file, At((*loc, "topic"))))
         if lesson.check is not None:
-            state.lesson_checks.append((lesson, file, locate(file.node, [*loc, "check"])))
+            state.lesson_checks.append((lesson, file, At((*loc, "check"))))
 
 
 def _check_lesson(state: _State, file: _File, model: LessonModel, loc: list[int | str]) -> None:
@@ -521,7 +537,7 @@ def _check_lesson(state: _State, file: _File, model: LessonModel, loc: list[int 
     if body_zh > limits.LESSON_BODY_ONE_SCREEN_ZH:
         state.warning(
             file,
-            locate(file.node, [*loc, "body", "zh"]),
+            At((*loc, "body", "zh")),
             f"body (zh) is {body_zh} characters: more than one screen "
             f"(aim for at most {limits.LESSON_BODY_ONE_SCREEN_ZH})",
         )
