@@ -14,7 +14,10 @@ from bot.domain.content import LANGUAGES
 
 
 class Renderer:
-    def __init__(self, templates_dir: Path, default_language: str = "zh") -> None:
+    def __init__(
+        self, templates_dir: Path, default_language: str = "zh", *, auto_reload: bool = False
+    ) -> None:
+        """``auto_reload`` re-reads changed templates (the local preview); off, they are cached."""
         self.default_language = default_language
         self._envs = {
             lang: jinja2.Environment(
@@ -24,7 +27,7 @@ class Renderer:
                 trim_blocks=True,
                 lstrip_blocks=True,
                 keep_trailing_newline=False,
-                auto_reload=True,
+                auto_reload=auto_reload,
             )
             for lang in LANGUAGES
         }

@@ -57,7 +57,8 @@ def test_lessons_cover_every_topic_and_end_with_a_check_and_an_action(
     for lesson in lessons:
         assert lesson.check in shipped.catalog.questions, lesson.id
         assert shipped.catalog.questions[lesson.check].topic == lesson.topic, lesson.id
-        assert lesson.action.zh and lesson.action.en, lesson.id
+        assert lesson.action.zh, lesson.id
+        assert lesson.action.en, lesson.id
 
 
 def test_no_secondary_or_unverified_fact_is_taught_as_an_answer(shipped: LoadResult) -> None:

@@ -267,7 +267,8 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if query is None or tg_user is None or query.data is None:
         return
     svc = services(context)
-    lang = (await person(svc, tg_user)).language
+    user = await person(svc, tg_user)
+    lang = user.language
     kind, *parts = query.data.split(":")
     message = query.message if isinstance(query.message, Message) else None
     if message is None:
@@ -300,7 +301,11 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if kind in {"c", "n", "r", "m", "x"}:
         ids = parse_ints(parts, 1)
         owned = await service.owned_session(tg_user.id, ids[0]) if ids else Refusal.INVALID
-        if kind == "n" and owned.message_id != message.message_id:
+        if (
+            kind == "n"
+            and isinstance(owned, QuizSession)
+            and owned.message_id != message.message_id
+        ):
             owned = Refusal.STALE  # a second press: the next question is already on screen
         if isinstance(owned, Refusal):
             await toast(update, svc.render.label(lang, f"toast_{owned.value}"))
@@ -351,7 +356,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             outcome: Answered | Refusal = Refusal.INVALID
         else:
             choice = frozenset({ids[2]}) if kind == "a" else None
-            outcome = await service.answer(tg_user.id, ids[0], ids[1], choice, now)
+            outcome = await service.answer(user, ids[0], ids[1], choice, now)
         if isinstance(outcome, Refusal):
             await toast(update, svc.render.label(lang, f"toast_{outcome.value}"))
             return

@@ -23,7 +23,7 @@ from bot.domain.quiz import (
 )
 from bot.domain.session import AnswerRecord, QuizSession, SessionKind
 from bot.services.content import ContentStore
-from bot.storage.repository import AnswerWrite, Repository
+from bot.storage.repository import AnswerWrite, Repository, User
 
 
 class Refusal(StrEnum):
@@ -163,14 +163,18 @@ class QuizService:
 
     async def answer(
         self,
-        user_id: int,
+        user: User,
         session_id: int,
         position: int,
         display_choice: frozenset[int] | None,
         now: datetime,
     ) -> Answered | Refusal:
-        """Grade and store one answer, at most once. ``None`` submits the toggled options."""
-        shown = await self._on_screen(user_id, session_id, position, now)
+        """Grade and store one answer, at most once. ``None`` submits the toggled options.
+
+        ``user`` is the stored person as the handler read it; only its streak is used, and
+        a stale streak cannot double-count because the answer itself is guarded by position.
+        """
+        shown = await self._on_screen(user.user_id, session_id, position, now)
         if isinstance(shown, Refusal):
             return shown
         choice = shown.session.selected if display_choice is None else display_choice
@@ -183,12 +187,10 @@ class QuizService:
         correct = grade_answer(question, chosen)
         points = points_for(question, correct)
         today = self.today(now)
-        user = await self.repo.get_user(user_id)
-        assert user is not None
         streak = record_activity(
             Streak(user.streak_current, user.streak_best, user.streak_last_day), today
         )
-        card = review(await self.repo.card(user_id, question.id), correct, today)
+        card = review(await self.repo.card(user.user_id, question.id), correct, today)
         after = await self.repo.record_answer(
             AnswerWrite(
                 session_id=session_id,

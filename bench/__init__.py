@@ -1,0 +1,1 @@
+"""Benchmarks: ``python -m bench`` runs them all; each prints figures measured in one run."""
