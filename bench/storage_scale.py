@@ -1,0 +1,132 @@
+"""Storage at scale: /stats and /leaderboard with 100,000 users and 5,000,000 answers.
+
+Run: python -m bench.storage_scale [users] [answers]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from telegram import Update
+
+from bench.answer_path import TOKEN, command
+from bench.common import CannedRequest, Row, latency_rows, print_table
+from bot.app import build_application
+from bot.config import Settings
+from bot.services.content import ContentStore
+from bot.storage.bulk import seed
+from bot.storage.repository import Repository
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = 500
+
+
+def _seed(path: Path, users: int, answers: int, topics: list[str], questions: list[str]) -> None:
+    seed(
+        path,
+        users=users,
+        answers=answers,
+        topics=topics,
+        question_ids=questions,
+        rng=random.Random(315),
+    )
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def measure_queries(settings: Settings, content: ContentStore, users: int) -> list[Row]:
+    repo = await Repository.open(settings.database_path)
+    request = CannedRequest()
+    app = build_application(
+        settings, repo=repo, content=content, request=request, get_updates_request=request
+    )
+    rng = random.Random(7)
+    rows: list[Row] = []
+    try:
+        async with app:
+            for name in ("stats", "leaderboard"):
+                durations = []
+                for n in range(SAMPLES):
+                    update = Update.de_json(
+                        command(n + 1, rng.randint(1, users), f"/{name}"), app.bot
+                    )
+                    start = time.perf_counter()
+                    await app.process_update(update)
+                    durations.append(time.perf_counter() - start)
+                _, p50, p99 = latency_rows(name, durations)
+                rows.append(
+                    Row(
+                        "storage",
+                        f"/{name}: p50, p99",
+                        f"{p50:.1f} ms, {p99:.1f} ms",
+                        "p99 < 50 ms",
+                    )
+                )
+    finally:
+        await repo.close()
+    return rows
+
+
+def measure(users: int = 100_000, answers: int = 5_000_000) -> list[Row]:
+    content = ContentStore([ROOT / "quizzes"])
+    assert content.reload().ok
+    catalog = content.catalog
+    with tempfile.TemporaryDirectory() as folder:
+        settings = Settings(
+            token=TOKEN,
+            database_path=Path(folder) / "scale.sqlite3",
+            quizzes_dir=ROOT / "quizzes",
+            content_dir=ROOT / "content",
+        )
+        asyncio.run(_migrate(settings.database_path))
+        started = time.perf_counter()
+        worker = multiprocessing.get_context("spawn").Process(
+            target=_seed,
+            args=(
+                settings.database_path,
+                users,
+                answers,
+                list(catalog.topics),
+                list(catalog.questions)[:20],
+            ),
+        )
+        worker.start()
+        worker.join()
+        assert worker.exitcode == 0
+        seeded = time.perf_counter() - started
+        size = settings.database_path.stat().st_size / 2**20
+        rows = asyncio.run(measure_queries(settings, content, users))
+    return [
+        Row(
+            "storage",
+            f"seed {users:,} users, {answers:,} answers",
+            f"{seeded:.0f} s, {size:,.0f} MiB",
+        ),
+        *rows,
+        Row("storage", "bot resident memory (RSS)", f"{rss_mb():.0f} MB", "< 200 MB"),
+    ]
+
+
+async def _migrate(path: Path) -> None:
+    repo = await Repository.open(path)
+    await repo.close()
+
+
+def main() -> None:
+    args = [int(a.replace("_", "")) for a in sys.argv[1:3]]
+    print_table(measure(*args))
+
+
+if __name__ == "__main__":
+    main()
