@@ -6,9 +6,10 @@ Pure functions only: the caller passes times in; nothing here reads a clock or t
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from fractions import Fraction
 from typing import Literal, NamedTuple
 
@@ -113,7 +114,9 @@ class EventPlan:
     send_times: tuple[int, ...]
 
 
-def _send_times(questions: int, seconds: int, pause_between: int) -> list[int]:
+def _send_times(
+    questions: int, seconds: int, pause_between: int, scenarios: Collection[int] = ()
+) -> list[int]:
     times = [0] * LOBBY_EDITS + list(range(COUNTDOWN_MESSAGES))
     first_poll = COUNTDOWN_MESSAGES  # the poll replaces the countdown's last second
     times += [first_poll] * LEADERBOARD_MESSAGES
@@ -121,6 +124,8 @@ def _send_times(questions: int, seconds: int, pause_between: int) -> list[int]:
     for i in range(questions):
         opened = first_poll + i * (seconds + pause_between)
         close = opened + seconds
+        if i in scenarios:
+            times.append(opened)  # the scenario message sent right before the poll
         times.append(opened)  # the poll
         times += [close] * (PER_QUESTION_MESSAGES - 1)  # result message + leaderboard edit
     times += [close + pause_between] * CLOSING_MESSAGES
@@ -139,14 +144,24 @@ def _peak(times: Sequence[int], window: int) -> int:
     return best
 
 
-def plan_messages(questions: int, seconds: int, *, pause_between: int = 5) -> EventPlan:
-    """The message plan of an event; raises ValueError on out-of-range arguments."""
+def plan_messages(
+    questions: int,
+    seconds: int,
+    *,
+    pause_between: int = 5,
+    scenario_positions: Collection[int] = (),
+) -> EventPlan:
+    """The message plan of an event; raises ValueError on out-of-range arguments.
+
+    ``scenario_positions`` are the question indexes whose scenario is too long for the poll
+    and goes out as its own message right before it: one more send each.
+    """
     error = event_args_error(questions, seconds)
     if error is not None:
         raise ValueError(f"{error}: questions={questions} seconds={seconds}")
     if not 0 <= pause_between <= MAX_PAUSE:
         raise ValueError(f"pause_between must be in 0..{MAX_PAUSE}, got {pause_between}")
-    times = _send_times(questions, seconds, pause_between)
+    times = _send_times(questions, seconds, pause_between, scenario_positions)
     return EventPlan(
         questions=questions,
         seconds=seconds,
@@ -181,6 +196,7 @@ def check_budget(
     limit_per_minute: int = GROUP_MESSAGES_PER_MINUTE,
     *,
     pause_between: int = 5,
+    scenario_positions: Collection[int] = (),
 ) -> BudgetCheck:
     """Check an event against the per-group limit before it starts, never half-way through.
 
@@ -189,10 +205,15 @@ def check_budget(
     """
     if limit_per_minute < 1:
         raise ValueError(f"limit_per_minute must be >= 1, got {limit_per_minute}")
-    peak = plan_messages(questions, seconds, pause_between=pause_between).peak_per_minute
+    scenarios = frozenset(scenario_positions)
+    peak = plan_messages(
+        questions, seconds, pause_between=pause_between, scenario_positions=scenarios
+    ).peak_per_minute
     min_seconds: int | None = None
     for candidate in range(MAX_SECONDS, MIN_SECONDS - 1, -1):
-        plan = plan_messages(questions, candidate, pause_between=pause_between)
+        plan = plan_messages(
+            questions, candidate, pause_between=pause_between, scenario_positions=scenarios
+        )
         if plan.peak_per_minute > limit_per_minute:
             break
         min_seconds = candidate
@@ -328,3 +349,106 @@ def summarize(answers: Sequence[EventAnswer], questions: Sequence[str]) -> Event
         standings=standings,
         podium=tuple(row for row in standings if row.rank <= PODIUM_RANKS),
     )
+
+
+# --------------------------------------------------------------------------- stored state
+
+
+class EventStatus(StrEnum):
+    LOBBY = "lobby"
+    COUNTDOWN = "countdown"
+    RUNNING = "running"
+    PAUSED = "paused"
+    FINISHED = "finished"
+    STOPPED = "stopped"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_live(self) -> bool:
+        return self in LIVE_STATUSES
+
+    @property
+    def is_started(self) -> bool:
+        """Past the lobby: questions run (or ran)."""
+        return self in (EventStatus.COUNTDOWN, EventStatus.RUNNING, EventStatus.PAUSED)
+
+
+LIVE_STATUSES = frozenset(
+    {EventStatus.LOBBY, EventStatus.COUNTDOWN, EventStatus.RUNNING, EventStatus.PAUSED}
+)
+ENDED_STATUSES = frozenset({EventStatus.FINISHED, EventStatus.STOPPED})
+"""Events that have results (a cancelled lobby has none)."""
+
+COUNTDOWN_SECONDS = COUNTDOWN_MESSAGES
+"""3, 2, 1: one number per second, then the first poll."""
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    id: int
+    chat_id: int
+    host_id: int
+    bank_id: str
+    language: str
+    question_count: int
+    seconds: int
+    pause_between: int
+    speed_bonus: bool
+    status: EventStatus
+    next_at: datetime | None  # when the next question opens (or the countdown ends)
+    lobby_message_id: int | None
+    lobby_edited_at: datetime | None
+    countdown_message_id: int | None
+    board_message_id: int | None
+    created_at: datetime
+    started_at: datetime | None
+    ended_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class EventQuestion:
+    """One question of an event; ``option_order[display position] == bank option index``."""
+
+    event_id: int
+    position: int
+    question_id: str
+    option_order: tuple[int, ...]
+    scenario_message: bool
+    poll_id: str | None
+    poll_message_id: int | None
+    opened_at: datetime | None
+    closes_at: datetime | None
+    closed_at: datetime | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.opened_at is not None and self.closed_at is None
+
+
+@dataclass(frozen=True, slots=True)
+class Participant:
+    user_id: int
+    display_name: str
+    joined_at: datetime
+
+
+POLL_PREFIX_ROOM = 16
+"""Characters kept free in a poll question for its number, e.g. ``【10/50】``."""
+
+
+def scenario_fits_poll(scenario_len: int, text_len: int, limit: int = 300) -> bool:
+    """Whether a scenario can go inside the poll question (saving a message) or needs its own.
+
+    Lengths are in Telegram's units (UTF-16); two line feeds separate scenario and question.
+    """
+    return scenario_len + 2 + text_len + POLL_PREFIX_ROOM <= limit
+
+
+def wait_before_skip(opened_at: datetime, now: datetime, min_seconds: int) -> int:
+    """Seconds still to wait before ``/event_next`` may close a poll early (0: now).
+
+    Skipping faster than the shortest budget-safe question length could break the group's
+    message budget, so a question stays open at least ``min_seconds``.
+    """
+    left = min_seconds - (now - opened_at).total_seconds()
+    return max(math.ceil(left), 0)

@@ -1,0 +1,756 @@
+"""Volunteers' quiz events in group chats: the Telegram side of ``bot.services.events``.
+
+Commands work with privacy mode on (the bot sees commands and replies to it) and with an
+``@botname`` suffix (PTB's CommandHandler checks it). Group texts use the default language.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from telegram import Bot, InputFile, Message, Update
+from telegram.constants import ChatType, PollType
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.ext import (
+    Application,
+    CallbackContext,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    JobQueue,
+    PollAnswerHandler,
+)
+
+from bot import charts
+from bot.context import Services, services
+from bot.domain.content import Bank, Question
+from bot.domain.events import (
+    MAX_QUESTIONS,
+    MAX_SECONDS,
+    MIN_QUESTIONS,
+    MIN_SECONDS,
+    Event,
+    EventStatus,
+)
+from bot.domain.limits import GROUP_MESSAGES_PER_MINUTE, POLL_QUESTION, tg_len
+from bot.handlers.common import data, display_name, is_not_modified, keyboard, parse_ints, toast
+from bot.services.events import (
+    Board,
+    BudgetRefused,
+    ChatGone,
+    Created,
+    EventService,
+    FinalResults,
+    QuestionResult,
+    Refusal,
+    SentPoll,
+    SkipRefused,
+    parse_event_args,
+)
+
+log = logging.getLogger(__name__)
+
+PTBApp = Application[Any, Any, Any, Any, Any, Any]
+RUNTIME_KEY = "events"
+ADMIN_CACHE_SECONDS = 60
+RETRY_SECONDS = 5.0
+EVENT_COMMANDS = ("event_new", "event_start", "event_next", "event_pause", "event_resume")
+
+
+# --- the ports: Telegram behind plain-data methods -----------------------------------------
+
+
+class TelegramOutbox:
+    """Renders an event's messages from templates and sends them to its group."""
+
+    def __init__(self, app: PTBApp) -> None:
+        self.app = app
+
+    @property
+    def bot(self) -> Bot:
+        return self.app.bot
+
+    @property
+    def svc(self) -> Services:
+        found = self.app.bot_data["services"]
+        assert isinstance(found, Services)
+        return found
+
+    async def _send(self, event: Event, text: str, markup: Any = None) -> int:
+        try:
+            sent = await self.bot.send_message(event.chat_id, text, reply_markup=markup)
+        except Forbidden as exc:
+            raise ChatGone(exc.message) from exc
+        except BadRequest as exc:
+            if "chat not found" in exc.message.lower():
+                raise ChatGone(exc.message) from exc
+            raise
+        return sent.message_id
+
+    async def _edit(self, event: Event, message_id: int, text: str, markup: Any = None) -> None:
+        try:
+            await self.bot.edit_message_text(
+                text, chat_id=event.chat_id, message_id=message_id, reply_markup=markup
+            )
+        except Forbidden as exc:
+            raise ChatGone(exc.message) from exc
+        except BadRequest as exc:  # not modified, or deleted by an admin: nothing to fix
+            if not is_not_modified(exc):
+                log.info("event %s: could not edit message %s: %s", event.id, message_id, exc)
+
+    async def lobby(
+        self, event: Event, bank: Bank | None, participants: int, message_id: int | None
+    ) -> int:
+        svc, lang = self.svc, event.language
+        text = svc.render(
+            lang,
+            "event_lobby",
+            status=event.status.value,
+            bank=bank.title.get(lang) if bank else event.bank_id,
+            questions=event.question_count,
+            seconds=event.seconds,
+            bonus=event.speed_bonus,
+            participants=participants,
+        )
+        markup = None
+        if event.status is EventStatus.LOBBY:
+            bonus = "event_bonus_on" if event.speed_bonus else "event_bonus_off"
+            markup = keyboard(
+                [
+                    [(svc.render.label(lang, "event_join"), data("ej", event.id))],
+                    [(svc.render.label(lang, bonus), data("eb", event.id))],
+                ]
+            )
+        if message_id is None:
+            return await self._send(event, text, markup)
+        await self._edit(event, message_id, text, markup)
+        return message_id
+
+    async def countdown(self, event: Event, remaining: int, message_id: int | None) -> int:
+        text = self.svc.render(event.language, "event_countdown", remaining=remaining)
+        if message_id is None:
+            return await self._send(event, text)
+        await self._edit(event, message_id, text)
+        return message_id
+
+    async def board(self, event: Event, board: Board, message_id: int | None) -> int:
+        text = self.svc.render(
+            event.language,
+            "event_board",
+            rows=board.rows,
+            participants=board.participants,
+            done=board.done,
+            total=board.total,
+        )
+        if message_id is None:
+            return await self._send(event, text)
+        await self._edit(event, message_id, text)
+        return message_id
+
+    async def scenario(self, event: Event, question: Question, number: int) -> int:
+        assert question.scenario is not None
+        text = self.svc.render(
+            event.language,
+            "event_scenario",
+            number=number,
+            total=event.question_count,
+            scenario=question.scenario.get(event.language),
+        )
+        return await self._send(event, text)
+
+    async def poll(
+        self,
+        event: Event,
+        question: Question,
+        order: tuple[int, ...],
+        number: int,
+        inline_scenario: bool,
+    ) -> SentPoll:
+        svc, lang = self.svc, event.language
+        context = {
+            "number": number,
+            "total": event.question_count,
+            "scenario": question.scenario.get(lang)
+            if inline_scenario and question.scenario
+            else None,
+            "text": question.text.get(lang),
+        }
+        title = svc.render(lang, "event_poll_question", numbered=True, **context)
+        if tg_len(html.unescape(title)) > POLL_QUESTION:
+            title = svc.render(lang, "event_poll_question", numbered=False, **context)
+        correct: list[Any] = [  # PTB types the ids as Literal[0..11]
+            i for i, bank_index in enumerate(order) if question.options[bank_index].correct
+        ]
+        try:
+            sent = await self.bot.send_poll(
+                event.chat_id,
+                title,
+                [html.escape(question.options[i].text.get(lang), quote=False) for i in order],
+                type=PollType.QUIZ,
+                is_anonymous=False,
+                allows_multiple_answers=len(correct) > 1,
+                correct_option_ids=correct,
+                explanation=svc.render(
+                    lang, "event_poll_explanation", explanation=question.explanation.get(lang)
+                ),
+                open_period=event.seconds,
+            )
+        except Forbidden as exc:
+            raise ChatGone(exc.message) from exc
+        assert sent.poll is not None
+        return SentPoll(sent.message_id, sent.poll.id)
+
+    async def stop_poll(self, event: Event, message_id: int) -> None:
+        try:
+            await self.bot.stop_poll(event.chat_id, message_id)
+        except Forbidden as exc:
+            raise ChatGone(exc.message) from exc
+        except BadRequest as exc:  # Telegram closed it already at open_period: fine
+            log.debug("event %s: stopPoll: %s", event.id, exc.message)
+
+    async def result(self, event: Event, result: QuestionResult) -> int:
+        lang, question = event.language, result.question
+        text = self.svc.render(
+            lang,
+            "event_result",
+            number=result.number,
+            total=result.total,
+            correct_options=[o.text.get(lang) for o in question.options if o.correct],
+            explanation=question.explanation.get(lang),
+            detail=question.detail.get(lang) if question.detail else None,
+            source=question.source.get(lang),
+            answered=result.answered,
+            correct=result.correct,
+            top=result.top,
+            last=result.last,
+        )
+        return await self._send(event, text)
+
+    async def final(self, results: FinalResults) -> None:
+        event, lang, summary = results.event, results.event.language, results.summary
+        render = self.svc.render
+        bank = results.bank.title.get(lang) if results.bank else event.bank_id
+        hardest = results.hardest
+        hardest_index = summary.hardest_index
+        podium = [
+            {
+                "rank": s.rank,
+                "name": results.names.get(s.user_id, str(s.user_id)),
+                "points": s.points,
+            }
+            for s in results.standings
+            if s.rank <= 3 and s.points > 0
+        ]
+        await self._send(
+            event,
+            render(
+                lang,
+                "event_podium",
+                bank=bank,
+                podium=podium,
+                participants=results.participants,
+                accuracy=round(summary.average_accuracy * 100),
+                hardest=hardest.text.get(lang) if hardest else None,
+                hardest_accuracy=round((summary.question_accuracy[hardest_index] or 0) * 100)
+                if hardest_index is not None
+                else 0,
+                stopped=event.status is EventStatus.STOPPED,
+                report_sent=results.report_sent,
+            ),
+        )
+        png = await asyncio.to_thread(self.picture, results)
+        if png is None:
+            return
+        try:
+            await self.bot.send_photo(
+                event.chat_id,
+                InputFile(png, filename=f"event-{event.id}.png"),
+                caption=render.label(lang, "event_photo_caption"),
+            )
+        except Forbidden as exc:
+            raise ChatGone(exc.message) from exc
+
+    def picture(self, results: FinalResults) -> bytes | None:
+        """The results PNG, or None (logged) if it cannot be drawn: the podium is enough."""
+        event, lang = results.event, results.event.language
+        label = self.svc.render.label
+        try:
+            picture = charts.ResultsPicture(
+                title=results.bank.title.get(lang) if results.bank else event.bank_id,
+                subtitle=self.svc.render(
+                    lang,
+                    "event_picture",
+                    date=_local_date(self.svc, event),
+                    participants=results.participants,
+                    questions=len(results.questions),
+                ),
+                leaderboard=[
+                    (s.rank, results.names.get(s.user_id, str(s.user_id)), s.points)
+                    for s in results.standings[: charts.MAX_ROWS]
+                ],
+                question_labels=[f"Q{i + 1}" for i in range(len(results.questions))],
+                question_accuracy=list(results.summary.question_accuracy),
+                labels=charts.ChartLabels(
+                    leaderboard_heading=label(lang, "event_chart_leaderboard"),
+                    accuracy_heading=label(lang, "event_chart_accuracy"),
+                    points_unit=label(lang, "event_chart_points"),
+                    no_answers=label(lang, "event_chart_no_answers"),
+                    hardest=label(lang, "event_chart_hardest"),
+                ),
+            )
+            return charts.render_results_png(picture)
+        except Exception:
+            log.exception("event %s: the results picture failed", event.id)
+            return None
+
+    async def report(self, user_id: int, event: Event, filename: str, data: bytes) -> bool:
+        lang = event.language
+        results_caption = self.svc.render(
+            lang,
+            "event_report_caption",
+            bank=self._bank_title(event),
+            date=_local_date(self.svc, event),
+            participants=await self.svc.repo.participant_count(event.id),
+        )
+        try:
+            await self.bot.send_document(
+                user_id, InputFile(data, filename=filename), caption=results_caption
+            )
+        except (Forbidden, BadRequest) as exc:  # never started the bot, or blocked it
+            log.info("event %s: the report could not be sent privately: %s", event.id, exc)
+            return False
+        return True
+
+    def _bank_title(self, event: Event) -> str:
+        bank = self.svc.content.catalog.banks.get(event.bank_id)
+        return bank.title.get(event.language) if bank else event.bank_id
+
+
+def _local_date(svc: Services, event: Event) -> str:
+    when = event.started_at or event.created_at
+    return when.astimezone(svc.settings.timezone).strftime("%Y-%m-%d")
+
+
+class JobTimer:
+    """One pending JobQueue job per event; tests never start the queue and call ``tick``."""
+
+    def __init__(self, job_queue: JobQueue[Any] | None) -> None:
+        self.job_queue = job_queue
+
+    def wake(self, event_id: int, after: float) -> None:
+        if self.job_queue is None:
+            return
+        self.cancel(event_id)
+        self.job_queue.run_once(
+            _on_timer, when=timedelta(seconds=max(after, 0.05)), data=event_id, name=_job(event_id)
+        )
+
+    def cancel(self, event_id: int) -> None:
+        if self.job_queue is None:
+            return
+        for job in self.job_queue.get_jobs_by_name(_job(event_id)):
+            job.schedule_removal()
+
+
+def _job(event_id: int) -> str:
+    return f"event:{event_id}"
+
+
+class EventRuntime:
+    """What events keep in memory per application: the service and a short admin cache."""
+
+    def __init__(self, app: PTBApp) -> None:
+        svc = app.bot_data["services"]
+        assert isinstance(svc, Services)
+        self.svc = svc
+        self.timer = JobTimer(app.job_queue)
+        self.service = EventService(
+            svc.repo, svc.content, TelegramOutbox(app), self.timer, svc.rng_factory
+        )
+        self.admins: dict[int, tuple[datetime, frozenset[int]]] = {}
+
+    async def is_admin(self, bot: Bot, chat_id: int, user_id: int) -> bool:
+        now = self.svc.clock()
+        cached = self.admins.get(chat_id)
+        if cached is None or cached[0] <= now:
+            try:
+                members = await bot.get_chat_administrators(chat_id)
+            except (Forbidden, BadRequest) as exc:
+                log.info("cannot list the admins of %s: %s", chat_id, exc.message)
+                return False
+            ids = frozenset(m.user.id for m in members)
+            cached = (now + timedelta(seconds=ADMIN_CACHE_SECONDS), ids)
+            self.admins[chat_id] = cached
+        return user_id in cached[1]
+
+    async def may_run(self, bot: Bot, chat_id: int, user_id: int) -> bool:
+        """Operators, volunteers and the group's administrators may run events."""
+        if self.svc.is_owner(user_id) or await self.svc.repo.is_volunteer(user_id):
+            return True
+        return await self.is_admin(bot, chat_id, user_id)
+
+
+def runtime(app: PTBApp) -> EventRuntime:
+    found = app.bot_data.get(RUNTIME_KEY)
+    if not isinstance(found, EventRuntime):
+        found = EventRuntime(app)
+        app.bot_data[RUNTIME_KEY] = found
+    return found
+
+
+async def _on_timer(context: CallbackContext[Any, Any, Any, Any]) -> None:
+    job = context.job
+    if job is None or not isinstance(job.data, int):
+        return
+    rt = runtime(context.application)
+    await run_tick(rt, job.data)
+
+
+async def run_tick(rt: EventRuntime, event_id: int) -> None:
+    """A timer step; Telegram hiccups are retried later instead of stalling the event."""
+    try:
+        await rt.service.tick(event_id, rt.svc.clock())
+    except RetryAfter as exc:
+        wait = exc.retry_after
+        seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+        log.warning("event %s: flood limit, retrying in %.0f s", event_id, seconds)
+        rt.timer.wake(event_id, seconds + 1)
+    except (TimedOut, NetworkError) as exc:
+        log.warning("event %s: network trouble (%s), retrying", event_id, exc)
+        rt.timer.wake(event_id, RETRY_SECONDS)
+
+
+async def resume_events(app: PTBApp) -> list[int]:
+    """Start-up: pick up every event that was running when the process stopped.
+
+    Overdue questions are closed and the event goes on; the rest get their timers back.
+    """
+    rt = runtime(app)
+    resumed: list[int] = []
+    for event in await rt.svc.repo.running_events():
+        try:
+            await rt.service.recover(event.id, rt.svc.clock())
+        except (RetryAfter, TimedOut, NetworkError) as exc:
+            log.warning("event %s: could not resume yet (%s), retrying", event.id, exc)
+            rt.timer.wake(event.id, RETRY_SECONDS)
+        resumed.append(event.id)
+    if resumed:
+        log.info("resumed %d quiz event(s)", len(resumed))
+    return resumed
+
+
+# --- commands -------------------------------------------------------------------------------
+
+
+def _lang(svc: Services) -> str:
+    return svc.settings.default_language
+
+
+async def _group_guard(
+    update: Update, context: ContextTypes.DEFAULT_TYPE
+) -> tuple[Message, int, EventRuntime] | None:
+    """The message and chat of an event command from someone allowed; replies otherwise."""
+    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+    if message is None or chat is None or user is None:
+        return None
+    svc = services(context)
+    if chat.type == ChatType.PRIVATE:
+        await message.reply_text(svc.render(_lang(svc), "event_group_only"))
+        return None
+    if chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
+        return None
+    rt = runtime(context.application)
+    if not await rt.may_run(context.bot, chat.id, user.id):
+        await message.reply_text(svc.render(_lang(svc), "event_refused", reason="not_allowed"))
+        return None
+    return message, chat.id, rt
+
+
+async def _refused(message: Message, svc: Services, reason: str) -> None:
+    await message.reply_text(svc.render(_lang(svc), "event_refused", reason=reason))
+
+
+async def event_new(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    guarded = await _group_guard(update, context)
+    if guarded is None:
+        return
+    message, chat_id, rt = guarded
+    svc, lang = rt.svc, _lang(rt.svc)
+    banks = sorted(svc.content.catalog.banks.values(), key=lambda b: (b.order, b.id))
+    parsed = parse_event_args(context.args or [], [b.id for b in banks])
+    if isinstance(parsed, str):
+        await message.reply_text(
+            svc.render(
+                lang,
+                "event_usage",
+                reason=parsed,
+                banks=[{"id": b.id, "title": b.title.get(lang)} for b in banks],
+                example=banks[0].id if banks else "bank",
+                min_questions=MIN_QUESTIONS,
+                max_questions=MAX_QUESTIONS,
+                min_seconds=MIN_SECONDS,
+                max_seconds=MAX_SECONDS,
+            )
+        )
+        return
+    bank_id, questions, seconds = parsed
+    user = update.effective_user
+    assert user is not None
+    try:
+        outcome = await rt.service.create(
+            chat_id=chat_id,
+            host_id=user.id,
+            bank_id=bank_id,
+            questions=questions,
+            seconds=seconds,
+            language=lang,
+            now=svc.clock(),
+        )
+    except ChatGone:
+        return
+    if isinstance(outcome, Refusal):
+        await _refused(message, svc, outcome.value)
+    elif isinstance(outcome, BudgetRefused):
+        await message.reply_text(
+            svc.render(
+                lang,
+                "event_budget",
+                limit=GROUP_MESSAGES_PER_MINUTE,
+                questions=outcome.questions,
+                seconds=outcome.seconds,
+                peak=outcome.check.peak_per_minute,
+                min_seconds=outcome.check.min_seconds,
+                bank=bank_id or "",
+            )
+        )
+    else:
+        assert isinstance(outcome, Created)
+
+
+async def event_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    guarded = await _group_guard(update, context)
+    if guarded is None:
+        return
+    message, chat_id, rt = guarded
+    outcome = await rt.service.start(chat_id, rt.svc.clock())
+    if isinstance(outcome, Refusal):
+        await _refused(message, rt.svc, outcome.value)
+
+
+async def event_next(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    guarded = await _group_guard(update, context)
+    if guarded is None:
+        return
+    message, chat_id, rt = guarded
+    outcome = await rt.service.skip(chat_id, rt.svc.clock())
+    if isinstance(outcome, Refusal):
+        await _refused(message, rt.svc, outcome.value)
+    elif isinstance(outcome, SkipRefused):
+        await message.reply_text(
+            rt.svc.render(
+                _lang(rt.svc), "event_control", action="skip_wait", seconds=outcome.wait_seconds
+            )
+        )
+
+
+async def event_pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    guarded = await _group_guard(update, context)
+    if guarded is None:
+        return
+    message, chat_id, rt = guarded
+    outcome = await rt.service.pause(chat_id, rt.svc.clock())
+    if isinstance(outcome, Refusal):
+        await _refused(message, rt.svc, outcome.value)
+        return
+    await message.reply_text(
+        rt.svc.render(_lang(rt.svc), "event_control", action="paused", open=outcome[1])
+    )
+
+
+async def event_resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    guarded = await _group_guard(update, context)
+    if guarded is None:
+        return
+    message, chat_id, rt = guarded
+    live = await rt.svc.repo.live_event(chat_id)
+    if live is not None and live.status is EventStatus.PAUSED:  # say so before the next poll
+        await message.reply_text(rt.svc.render(_lang(rt.svc), "event_control", action="resumed"))
+    outcome = await rt.service.resume(chat_id, rt.svc.clock())
+    if isinstance(outcome, Refusal):
+        await _refused(message, rt.svc, outcome.value)
+
+
+async def event_stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    guarded = await _group_guard(update, context)
+    if guarded is None:
+        return
+    message, chat_id, rt = guarded
+    outcome = await rt.service.stop(chat_id, rt.svc.clock())
+    if isinstance(outcome, Refusal):
+        await _refused(message, rt.svc, outcome.value)
+    elif not outcome[1]:
+        await message.reply_text(rt.svc.render(_lang(rt.svc), "event_control", action="cancelled"))
+
+
+async def event_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """In a group: the CSV of its last event, privately. In private: the newest event the
+    person hosted, or may see as an admin of its group or a volunteer (``/event_report <id>``
+    picks one)."""
+    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+    if message is None or chat is None or user is None:
+        return
+    rt = runtime(context.application)
+    svc, lang = rt.svc, _lang(rt.svc)
+    repo = svc.repo
+    if chat.type == ChatType.PRIVATE:
+        wanted = parse_ints(context.args or [], 1) if context.args else None
+        candidates = await repo.ended_events(limit=20)
+        if wanted is not None:
+            candidates = [e for e in candidates if e.id == wanted[0]]
+            single = await repo.get_event(wanted[0])
+            if not candidates and single is not None and not single.status.is_live:
+                candidates = [single]
+        chosen = None
+        for event in candidates:
+            if event.host_id == user.id or await rt.may_run(context.bot, event.chat_id, user.id):
+                chosen = event
+                break
+        if chosen is None:
+            outcome = "not_allowed" if candidates else "none"
+            await message.reply_text(svc.render(lang, "event_report", outcome=outcome))
+            return
+        await _send_report(rt, chosen, user.id)
+        return
+    ended = await repo.ended_events(chat.id, limit=1)
+    if not ended:
+        await message.reply_text(svc.render(lang, "event_report", outcome="none"))
+        return
+    event = ended[0]
+    if event.host_id != user.id and not await rt.may_run(context.bot, chat.id, user.id):
+        await message.reply_text(svc.render(lang, "event_report", outcome="not_allowed"))
+        return
+    if await _send_report(rt, event, user.id):
+        await message.reply_text(svc.render(lang, "event_report", outcome="sent"))
+        return
+    link = f"https://t.me/{context.bot.username}"
+    await message.reply_text(
+        svc.render(lang, "event_report", outcome="start_bot"),
+        reply_markup=keyboard([[(svc.render.label(lang, "open_private"), f"url:{link}")]]),
+    )
+
+
+async def _send_report(rt: EventRuntime, event: Event, user_id: int) -> bool:
+    filename, payload = await rt.service.report(event)
+    return await rt.service.outbox.report(user_id, event, filename, payload)
+
+
+async def volunteer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/volunteer add|remove|list`` for operators, by reply or by user id."""
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
+        return
+    svc = services(context)
+    lang = _lang(svc)
+    if not svc.is_owner(user.id):
+        await message.reply_text(svc.render(lang, "owner_only"))
+        return
+    args = context.args or []
+    action = args[0].lower() if args else ""
+    if action == "list" and len(args) == 1:
+        people = [{"user_id": uid, "name": name} for uid, name in await svc.repo.volunteers()]
+        await message.reply_text(svc.render(lang, "event_volunteer", action="list", people=people))
+        return
+    target_id: int | None = None
+    name: str | None = None
+    replied = message.reply_to_message
+    if action in ("add", "remove") and len(args) == 2:
+        ids = parse_ints(args[1:], 1)
+        target_id = ids[0] if ids else None
+    elif (
+        action in ("add", "remove")
+        and len(args) == 1
+        and replied is not None
+        and replied.from_user is not None
+        and not replied.from_user.is_bot
+    ):
+        target_id, name = replied.from_user.id, display_name(replied.from_user)
+    if target_id is None:
+        await message.reply_text(svc.render(lang, "event_volunteer", action="usage"))
+        return
+    if action == "add":
+        added = await svc.repo.add_volunteer(target_id, name, user.id, svc.clock())
+        result = "added" if added else "already"
+    else:
+        result = "removed" if await svc.repo.remove_volunteer(target_id) else "not_found"
+    await message.reply_text(
+        svc.render(
+            lang, "event_volunteer", action=result, user_id=target_id, name=name or target_id
+        )
+    )
+
+
+# --- buttons and poll answers ---------------------------------------------------------------
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Join and speed-bonus buttons of a lobby; stale or forged presses get a toast."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None or query.data is None:
+        return
+    rt = runtime(context.application)
+    svc, lang = rt.svc, _lang(rt.svc)
+    kind, *parts = query.data.split(":")
+    ids = parse_ints(parts, 1)
+    message = query.message if isinstance(query.message, Message) else None
+    if ids is None or message is None:
+        await toast(update, svc.render.label(lang, "event_toast_stale"))
+        return
+    now = svc.clock()
+    if kind == "ej":
+        joined = await rt.service.join(ids[0], message.chat.id, user.id, display_name(user), now)
+        if joined is None:
+            await toast(update, svc.render.label(lang, "event_toast_stale"))
+            return
+        key = "event_toast_joined" if joined[1] else "event_toast_already_joined"
+        await toast(update, svc.render.label(lang, key))
+        return
+    if not await rt.may_run(context.bot, message.chat.id, user.id):
+        await toast(update, svc.render.label(lang, "event_toast_not_allowed"))
+        return
+    toggled = await rt.service.toggle_bonus(ids[0], message.chat.id, now)
+    if toggled is None:
+        await toast(update, svc.render.label(lang, "event_toast_stale"))
+        return
+    key = "event_toast_bonus_on" if toggled.speed_bonus else "event_toast_bonus_off"
+    await toast(update, svc.render.label(lang, key))
+
+
+async def on_poll_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    answer = update.poll_answer
+    if answer is None or answer.user is None:  # voted as a chat (anonymous admin): no score
+        return
+    rt = runtime(context.application)
+    await rt.service.record_answer(
+        answer.poll_id,
+        answer.user.id,
+        display_name(answer.user),
+        list(answer.option_ids),
+        rt.svc.clock(),
+    )
+
+
+def register(app: PTBApp) -> None:
+    app.add_handler(CommandHandler("event_new", event_new))
+    app.add_handler(CommandHandler("event_start", event_start))
+    app.add_handler(CommandHandler("event_next", event_next))
+    app.add_handler(CommandHandler("event_pause", event_pause))
+    app.add_handler(CommandHandler("event_resume", event_resume))
+    app.add_handler(CommandHandler("event_stop", event_stop))
+    app.add_handler(CommandHandler("event_report", event_report))
+    app.add_handler(CommandHandler("volunteer", volunteer))
+    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^e[jb]:"))
+    app.add_handler(PollAnswerHandler(on_poll_answer))
