@@ -169,3 +169,88 @@ def pick_review_questions(cards: Mapping[str, CardState], today: date, k: int = 
     wrong = [qid for qid, card in cards.items() if card.last_correct is False]
     wrong.sort(key=lambda qid: (cards[qid].due - today, cards[qid].box, -cards[qid].wrong, qid))
     return wrong[:k]
+
+
+# --------------------------------------------------------------------------- settings text
+
+
+_RANGE = re.compile(r"(.+?)\s*[-–~～至到]\s*(.+)")
+
+
+def parse_quiet_hours(text: str) -> QuietHours | None:
+    """``22:00-08:00`` (also ``22：00～8：00``) as QuietHours, else None; ``off`` means none."""
+    if text.strip().lower() in {"off", "none", "0"}:
+        return QuietHours(time(0), time(0))
+    match = _RANGE.fullmatch(text.strip())
+    if match is None:
+        return None
+    start, end = parse_hhmm(match.group(1)), parse_hhmm(match.group(2))
+    if start is None or end is None:
+        return None
+    return QuietHours(start, end)
+
+
+def format_hhmm(t: time) -> str:
+    """The stored and displayed form: zero-padded, so text order is time order."""
+    return f"{t.hour:02d}:{t.minute:02d}"
+
+
+# --------------------------------------------------------------------------- stored state
+
+
+ChatKind = Literal["private", "group"]
+DeliveryKind = Literal["lesson", "review", "done"]
+DeliveryStatus = Literal["pending", "sent", "failed", "skipped"]
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    """One chat's lesson settings; ``tz`` None means the bot's configured time zone."""
+
+    chat_id: int
+    kind: ChatKind
+    language: str
+    tz: str | None
+    send_at: time
+    active: bool
+    inactive_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One claimed lesson for one chat and local day (see ``lesson_deliveries``)."""
+
+    id: int
+    chat_id: int
+    local_day: date
+    kind: DeliveryKind
+    lesson_id: str | None
+    check_id: str | None
+    recap_ids: tuple[str, ...]
+    status: DeliveryStatus
+    attempts: int
+    error: str | None
+    message_id: int | None
+    claimed_at: datetime
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class LessonHistory:
+    """What a chat already had: lesson ids never to repeat, and how many days were sent."""
+
+    lesson_ids: frozenset[str]
+    sent: int
+
+
+@dataclass(frozen=True, slots=True)
+class BroadcastStats:
+    """For operators: the state of the daily push."""
+
+    active_private: int
+    active_groups: int
+    inactive_by_reason: tuple[tuple[str, int], ...]
+    sent_today: int
+    pending: int
+    failed_today_by_reason: tuple[tuple[str, int], ...]
+    failed_by_reason: tuple[tuple[str, int], ...]  # since the start

@@ -1,0 +1,567 @@
+"""Daily lessons: who is due, what each chat gets, and delivery exactly once.
+
+No Telegram types here. Sending is an injected ``send(Outgoing) -> message_id`` that reports
+failures as :class:`SendError` subclasses, so tests and the benchmark drive the same code as the
+bot.
+
+Exactly once, step by step (see ``run_due``):
+
+1. SQL narrows the candidates (active, time zone, ``send_at`` reached, no row for the local day)
+   and the domain (``is_due``: quiet hours) decides.
+2. Before sending, a worker claims the day with one INSERT guarded by UNIQUE(chat, local day)
+   and UNIQUE(chat, lesson): of two overlapping runs (or processes) exactly one gets the row.
+3. After sending, the row is marked ``sent`` (or ``failed`` with its reason).
+4. A claim still ``pending`` after ``stale_after`` means the process died between claim and
+   mark; the next run takes it over with a compare-and-set and sends it again, at most
+   ``max_attempts`` times, on the same local day and outside quiet hours only.
+
+The one window left is a crash after Telegram accepted a message and before the ``sent`` mark
+(one UPDATE): then the lesson is sent twice rather than lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from functools import lru_cache
+from typing import Literal, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from bot.config import Settings
+from bot.domain.content import Catalog, Lesson, Question
+from bot.domain.quiz import Streak, grade_answer, record_activity, review
+from bot.domain.schedule import (
+    BroadcastStats,
+    ChatKind,
+    Delivery,
+    Subscription,
+    allowed_time,
+    format_hhmm,
+    is_due,
+    local_day,
+    next_lesson,
+    pick_review_questions,
+)
+from bot.services.content import ContentStore
+from bot.services.quiz import QuizService, Refusal
+from bot.storage.repository import Repository
+
+log = logging.getLogger(__name__)
+
+REVIEW_SIZE = 3
+"""Wrong questions in a review lesson: the first is asked again, the others recapped."""
+
+
+# --------------------------------------------------------------------------- the send seam
+
+
+class SendError(Exception):
+    """Sending failed; ``reason`` is a short stable category stored for operators."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+class Unreachable(SendError):
+    """The chat cannot receive anything (blocked the bot, kicked it, gone): stop pushing."""
+
+
+class RetryLater(SendError):
+    """Flood control: wait ``seconds`` and try again."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__("rate_limited", f"retry after {seconds:g}s")
+        self.seconds = seconds
+
+
+class Transient(SendError):
+    """A network problem or timeout: try again after a pause."""
+
+
+class Rejected(SendError):
+    """Telegram refused this message for good (e.g. a malformed text)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """Everything needed to render and send one lesson message."""
+
+    delivery: Delivery
+    chat_kind: ChatKind
+    language: str
+    lesson: Lesson | None  # None for a review
+    check: Question | None
+    recap: tuple[Question, ...] = ()
+    quiz_bank: str | None = None  # bank for the "full quiz on this topic" button
+
+    @property
+    def chat_id(self) -> int:
+        return self.delivery.chat_id
+
+
+class LessonSend(Protocol):
+    async def __call__(self, message: Outgoing, /) -> int:
+        """Send ``message``; return Telegram's message id or raise a SendError."""
+        ...
+
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass
+class RunReport:
+    """What one run of the job did; logged, and read by tests and the benchmark."""
+
+    sent: int = 0
+    failed: int = 0
+    deactivated: int = 0
+    finished_course: int = 0
+    retried_stale: int = 0
+    expired: int = 0
+    lost_race: int = 0
+    waits: list[float] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- time zones
+
+
+@lru_cache(maxsize=1)
+def _zone_names() -> dict[str, str]:
+    return {name.lower(): name for name in available_timezones()}
+
+
+def find_zone(name: str) -> ZoneInfo | None:
+    """An IANA zone by name, case-insensitively (``asia/shanghai`` works); None if unknown."""
+    canonical = _zone_names().get(name.strip().lower())
+    if canonical is None:
+        return None
+    try:
+        return ZoneInfo(canonical)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+class SubscribeRefusal(StrEnum):
+    QUIET = "quiet"
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleView:
+    subscription: Subscription | None
+    zone: ZoneInfo
+    send_at: time
+    next_push: Literal["today", "tomorrow", "soon", "none"]
+    lessons_sent: int
+    lessons_total: int
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    delivery: Delivery
+    question: Question
+    chosen: frozenset[int]
+    correct: bool
+
+
+# --------------------------------------------------------------------------- the service
+
+
+class LessonService:
+    def __init__(
+        self,
+        repo: Repository,
+        content: ContentStore,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime],
+        sleep: Sleep = asyncio.sleep,
+        concurrency: int = 8,
+        stale_after: timedelta = timedelta(minutes=5),
+        max_attempts: int = 5,
+        backoff: float = 1.0,
+    ) -> None:
+        self.repo = repo
+        self.content = content
+        self.settings = settings
+        self.clock = clock
+        self.sleep = sleep
+        self.concurrency = concurrency
+        self.stale_after = stale_after
+        self.max_attempts = max_attempts
+        self.backoff = backoff
+
+    @property
+    def catalog(self) -> Catalog:
+        return self.content.catalog
+
+    @property
+    def default_zone_name(self) -> str:
+        return self.settings.timezone.key
+
+    def zone(self, subscription: Subscription | None) -> ZoneInfo:
+        if subscription is None or subscription.tz is None:
+            return self.settings.timezone
+        return find_zone(subscription.tz) or self.settings.timezone
+
+    # --- settings commands ------------------------------------------------------------------
+
+    async def subscribe(
+        self, chat_id: int, kind: ChatKind, language: str, send_at: time | None, now: datetime
+    ) -> Subscription | SubscribeRefusal:
+        """Start the daily push at ``send_at`` (default LESSON_TIME); never inside quiet hours."""
+        at = send_at or self.settings.lesson_time
+        if not allowed_time(at, self.settings.quiet_hours):
+            return SubscribeRefusal.QUIET
+        await self.repo.subscribe_lessons(chat_id, kind, language, format_hhmm(at), now)
+        found = await self.repo.lesson_subscription(chat_id)
+        assert found is not None
+        return found
+
+    async def unsubscribe(self, chat_id: int, now: datetime) -> bool:
+        return await self.repo.deactivate_lessons(chat_id, "unsubscribed", now)
+
+    async def set_timezone(
+        self, chat_id: int, kind: ChatKind, language: str, name: str, now: datetime
+    ) -> ZoneInfo | None:
+        zone = find_zone(name)
+        if zone is None:
+            return None
+        default_at = format_hhmm(self.settings.lesson_time)
+        await self.repo.set_lesson_timezone(chat_id, kind, language, zone.key, default_at, now)
+        return zone
+
+    async def schedule(self, chat_id: int, now: datetime) -> ScheduleView:
+        sub = await self.repo.lesson_subscription(chat_id)
+        zone = self.zone(sub)
+        send_at = sub.send_at if sub else self.settings.lesson_time
+        history = await self.repo.lesson_history(chat_id)
+        next_push: Literal["today", "tomorrow", "soon", "none"] = "none"
+        if sub is not None and sub.active:
+            today = local_day(now, zone)
+            local = now.astimezone(zone).time().replace(tzinfo=None)
+            if await self.repo.lesson_delivery_on(chat_id, today) is not None:
+                next_push = "tomorrow"
+            elif local < send_at:
+                next_push = "today"
+            elif is_due(now, zone, send_at, self.settings.quiet_hours, delivered_today=False):
+                next_push = "soon"
+            else:
+                next_push = "tomorrow"
+        return ScheduleView(
+            subscription=sub,
+            zone=zone,
+            send_at=send_at,
+            next_push=next_push,
+            lessons_sent=len(history.lesson_ids),
+            lessons_total=len(self.catalog.lessons),
+        )
+
+    async def stats(self, now: datetime) -> BroadcastStats:
+        """For operators; "today" is the day in the bot's TIMEZONE."""
+        local = now.astimezone(self.settings.timezone)
+        start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        return await self.repo.broadcast_stats(start)
+
+    # --- what to send -----------------------------------------------------------------------
+
+    def bank_for_topic(self, topic: str) -> str | None:
+        """The quiz for a topic: the bank named like it, else the first of that topic."""
+        banks = self.catalog.banks
+        if topic in banks and not banks[topic].is_mixed:
+            return topic
+        for bank in sorted(banks.values(), key=lambda b: (b.order, b.id)):
+            if bank.topic == topic:
+                return bank.id
+        return None
+
+    def outgoing(self, delivery: Delivery, kind: ChatKind, language: str) -> Outgoing | None:
+        """The message for a claimed row, from today's content; None if it is gone."""
+        catalog = self.catalog
+        check = catalog.questions.get(delivery.check_id) if delivery.check_id else None
+        recap = tuple(catalog.questions[q] for q in delivery.recap_ids if q in catalog.questions)
+        if delivery.kind == "lesson":
+            lesson = next((x for x in catalog.lessons if x.id == delivery.lesson_id), None)
+            if lesson is None:
+                return None
+            bank = self.bank_for_topic(lesson.topic)
+            return Outgoing(delivery, kind, language, lesson, check, (), bank)
+        if delivery.kind == "review" and check is not None:
+            bank = check.bank_id if check.bank_id in catalog.banks else None
+            return Outgoing(delivery, kind, language, None, check, recap, bank)
+        return None
+
+    async def _claim_today(
+        self, sub: Subscription, day: date, now: datetime, *, job: bool
+    ) -> Delivery | None:
+        """Choose and claim this chat's delivery for ``day``; None if it exists already.
+
+        When the course is finished the job claims a 'done' row (status skipped) so the chat
+        is not examined again every minute of the day.
+        """
+        catalog = self.catalog
+        history = await self.repo.lesson_history(sub.chat_id)
+        picks: list[str] = []
+        if sub.kind == "private":
+            cards = await self.repo.cards(sub.chat_id)
+            picks = [
+                qid
+                for qid in pick_review_questions(cards, day, k=REVIEW_SIZE + 2)
+                if qid in catalog.questions
+            ][:REVIEW_SIZE]
+        choice = next_lesson(
+            catalog.lessons,
+            history.lesson_ids,
+            history.sent,
+            topics=catalog.topics,
+            has_wrong_questions=bool(picks),
+        )
+        if choice.kind == "done":
+            if not job:
+                return None
+            return await self.repo.claim_lesson(
+                sub.chat_id, day, "done", None, None, [], now, status="skipped", error="done"
+            )
+        if choice.kind == "review":
+            return await self.repo.claim_lesson(
+                sub.chat_id, day, "review", None, picks[0], picks[1:], now
+            )
+        lesson = choice.lesson
+        assert lesson is not None
+        check = lesson.check if lesson.check in catalog.questions else None
+        return await self.repo.claim_lesson(sub.chat_id, day, "lesson", lesson.id, check, [], now)
+
+    # --- the job ----------------------------------------------------------------------------
+
+    async def run_due(self, send: LessonSend, now: datetime | None = None) -> RunReport:
+        """One scheduler tick: retry stale claims, then deliver to everyone due now."""
+        now = now or self.clock()
+        report = RunReport()
+        limit = asyncio.Semaphore(self.concurrency)
+        try:
+            async with asyncio.TaskGroup() as group:
+                for stale in await self.repo.stale_lesson_claims(now - self.stale_after):
+                    group.create_task(self._retry_stale(stale, now, send, report, limit))
+                quiet = self.settings.quiet_hours
+                for zone_name in await self.repo.lesson_timezones(self.default_zone_name):
+                    zone = find_zone(zone_name) or self.settings.timezone
+                    day = local_day(now, zone)
+                    hhmm = format_hhmm(now.astimezone(zone).time())
+                    candidates = await self.repo.lesson_candidates(
+                        zone_name, self.default_zone_name, hhmm, day
+                    )
+                    for sub in candidates:
+                        if is_due(now, zone, sub.send_at, quiet, delivered_today=False):
+                            group.create_task(
+                                self._deliver_new(sub, day, now, send, report, limit)
+                            )
+        except BaseExceptionGroup as errors:  # a crash or cancellation: show the real one
+            if len(errors.exceptions) == 1:
+                raise errors.exceptions[0] from None
+            raise
+        if report.sent or report.failed or report.expired:
+            log.info(
+                "lessons: %d sent, %d failed, %d chats stopped, %d stale retried, %d expired",
+                report.sent,
+                report.failed,
+                report.deactivated,
+                report.retried_stale,
+                report.expired,
+            )
+        return report
+
+    async def _deliver_new(
+        self,
+        sub: Subscription,
+        day: date,
+        now: datetime,
+        send: LessonSend,
+        report: RunReport,
+        limit: asyncio.Semaphore,
+    ) -> None:
+        async with limit:
+            try:
+                delivery = await self._claim_today(sub, day, now, job=True)
+                if delivery is None:
+                    report.lost_race += 1
+                    return
+                if delivery.kind == "done":
+                    report.finished_course += 1
+                    return
+                await self._send_claimed(delivery, sub, send, report)
+            except Exception:  # one chat's trouble must not stop the others
+                log.exception("lesson delivery to chat %d failed", sub.chat_id)
+
+    async def _retry_stale(
+        self,
+        delivery: Delivery,
+        now: datetime,
+        send: LessonSend,
+        report: RunReport,
+        limit: asyncio.Semaphore,
+    ) -> None:
+        async with limit:
+            try:
+                sub = await self.repo.lesson_subscription(delivery.chat_id)
+                if sub is None or not sub.active:
+                    await self.repo.mark_lesson_failed(
+                        delivery.id, "inactive", release_lesson=True
+                    )
+                    report.failed += 1
+                    return
+                zone = self.zone(sub)
+                if local_day(now, zone) != delivery.local_day:
+                    # Its day is over: the lesson waits for the chat's next slot.
+                    await self.repo.mark_lesson_failed(delivery.id, "expired", release_lesson=True)
+                    report.expired += 1
+                    return
+                if self.settings.quiet_hours.contains(now.astimezone(zone).time()):
+                    return  # later today, once quiet hours are over
+                if delivery.attempts >= self.max_attempts:
+                    await self.repo.mark_lesson_failed(delivery.id, "too_many_attempts")
+                    report.failed += 1
+                    return
+                if not await self.repo.reclaim_lesson(delivery, now):
+                    report.lost_race += 1
+                    return
+                report.retried_stale += 1
+                claimed = await self.repo.lesson_delivery(delivery.id)
+                assert claimed is not None
+                await self._send_claimed(claimed, sub, send, report)
+            except Exception:
+                log.exception("retrying lesson delivery %d failed", delivery.id)
+
+    async def _send_claimed(
+        self, delivery: Delivery, sub: Subscription, send: LessonSend, report: RunReport
+    ) -> int | None:
+        """Send a row this run holds and record the outcome. Exceptions other than
+        SendError (and cancellation) leave the row pending for a later retry."""
+        message = self.outgoing(delivery, sub.kind, sub.language)
+        if message is None:
+            await self.repo.mark_lesson_failed(delivery.id, "content_removed", release_lesson=True)
+            report.failed += 1
+            return None
+        attempts = delivery.attempts
+        while True:
+            try:
+                message_id = await send(message)
+            except Unreachable as exc:
+                await self.repo.mark_lesson_failed(delivery.id, exc.reason, release_lesson=True)
+                await self.repo.deactivate_lessons(sub.chat_id, exc.reason, self.clock())
+                report.failed += 1
+                report.deactivated += 1
+                return None
+            except Rejected as exc:
+                reason = f"{exc.reason}: {exc.detail}" if exc.detail else exc.reason
+                await self.repo.mark_lesson_failed(delivery.id, reason)
+                report.failed += 1
+                return None
+            except (RetryLater, Transient) as exc:
+                if attempts >= self.max_attempts:
+                    await self.repo.mark_lesson_failed(
+                        delivery.id, exc.reason, release_lesson=True
+                    )
+                    report.failed += 1
+                    return None
+                if isinstance(exc, RetryLater):
+                    wait = max(exc.seconds, 0.0)
+                else:
+                    wait = min(self.backoff * 2 ** (attempts - 1), 60.0)
+                report.waits.append(wait)
+                log.info("lesson to chat %d: %s; retrying in %.1fs", sub.chat_id, exc, wait)
+                await self.sleep(wait)
+                attempts += 1
+                await self.repo.count_lesson_attempt(delivery.id, self.clock())
+                continue
+            await self.repo.mark_lesson_sent(delivery.id, message_id, self.clock())
+            report.sent += 1
+            return message_id
+
+    # --- /lesson ----------------------------------------------------------------------------
+
+    async def deliver_now(
+        self, chat_id: int, kind: ChatKind, language: str, send: LessonSend
+    ) -> Outgoing | None:
+        """Today's lesson at once (/lesson); None when the course is finished.
+
+        It becomes today's delivery, so the scheduled push does not send a second one; asked
+        again the same day, the same lesson is shown again.
+        """
+        now = self.clock()
+        sub = await self.repo.lesson_subscription(chat_id)
+        if sub is None:
+            default_at = self.settings.lesson_time
+            sub = Subscription(chat_id, kind, language, None, default_at, active=False)
+        sub = Subscription(
+            sub.chat_id, kind, language, sub.tz, sub.send_at, sub.active, sub.inactive_reason
+        )
+        day = local_day(now, self.zone(sub))
+        delivery = await self.repo.lesson_delivery_on(chat_id, day)
+        if delivery is None:
+            delivery = await self._claim_today(sub, day, now, job=False)
+            if delivery is None:
+                delivery = await self.repo.lesson_delivery_on(chat_id, day)
+            if delivery is None:
+                return None
+        message = self.outgoing(delivery, kind, language)
+        if message is None:
+            return None
+        if delivery.status == "pending":
+            await self._send_claimed(delivery, sub, send, RunReport())
+        else:
+            await send(message)
+        return message
+
+    # --- the check question -----------------------------------------------------------------
+
+    async def answer_check(
+        self, delivery_id: int, chat_id: int, user_id: int, chosen: frozenset[int]
+    ) -> CheckResult | Refusal:
+        """Grade and store one person's answer to a lesson's check, at most once.
+
+        It counts like a quiz answer: the day joins the streak and the question's Leitner box
+        moves (the same domain rules as QuizService.answer).
+        """
+        delivery = await self.repo.lesson_delivery(delivery_id)
+        if delivery is None or delivery.chat_id != chat_id:
+            return Refusal.INVALID
+        if chat_id > 0 and chat_id != user_id:
+            return Refusal.NOT_YOURS
+        question = self.catalog.questions.get(delivery.check_id or "")
+        if question is None:
+            return Refusal.STALE
+        if not chosen:
+            return Refusal.NOTHING_SELECTED
+        if any(not 0 <= i < len(question.options) for i in chosen):
+            return Refusal.INVALID
+        user = await self.repo.get_user(user_id)
+        if user is None:
+            return Refusal.INVALID
+        now = self.clock()
+        today = QuizService(self.repo, self.content, self.settings.timezone).today(now)
+        correct = grade_answer(question, chosen)
+        streak = record_activity(
+            Streak(user.streak_current, user.streak_best, user.streak_last_day), today
+        )
+        card = review(await self.repo.card(user_id, question.id), correct, today)
+        stored = await self.repo.record_lesson_answer(
+            delivery_id,
+            user_id,
+            question.id,
+            question.topic,
+            chosen,
+            correct,
+            now,
+            card,
+            streak.current,
+            streak.best,
+            streak.last_day or today,
+        )
+        if not stored:
+            return Refusal.ALREADY_ANSWERED
+        return CheckResult(delivery, question, chosen, correct)
