@@ -14,7 +14,6 @@ from typing import Any
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     BaseRateLimiter,
@@ -25,7 +24,7 @@ from telegram.request import BaseRequest
 
 from bot.config import Settings
 from bot.context import SERVICES_KEY, Services, utc_now
-from bot.handlers import admin, profile, quiz
+from bot.handlers import admin, events, lessons, profile, quiz
 from bot.handlers.menu import register_commands
 from bot.render import Renderer
 from bot.services.content import ContentStore
@@ -47,6 +46,7 @@ def build_application(
     clock: Callable[[], datetime] = utc_now,
     rng_factory: Callable[[], random.Random] = random.Random,
     token: str | None = None,
+    schedule_jobs: bool = False,
 ) -> PTBApplication:
     """The bot, ready for ``async with app``. Tests pass a fake ``request`` and no limiter."""
     builder = (
@@ -82,7 +82,11 @@ def build_application(
     quiz.register(app)
     profile.register(app)
     # --- group events (issue 4) ---
+    events.register(app)
     # --- daily lessons (issue 5) ---
+    lessons.register(app)
+    if schedule_jobs:  # off in handler tests: they drive the delivery service directly
+        lessons.schedule(app)
     profile.register_fallbacks(app)  # last: it answers any button nobody else claimed
     app.add_error_handler(_on_error)
     return app
@@ -101,7 +105,11 @@ async def serve(settings: Settings, content: ContentStore) -> None:
     repo = await Repository.open(settings.database_path)
     try:
         app = build_application(
-            settings, repo=repo, content=content, rate_limiter=AIORateLimiter(max_retries=3)
+            settings,
+            repo=repo,
+            content=content,
+            rate_limiter=lessons.rate_limiter(),
+            schedule_jobs=True,
         )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -113,6 +121,7 @@ async def serve(settings: Settings, content: ContentStore) -> None:
             await app.start()
             svc = app.bot_data[SERVICES_KEY]
             await register_commands(app.bot, svc.render, settings.default_language)
+            await events.resume_events(app)  # events running when the process stopped
             assert app.updater is not None
             await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
             me = app.bot.username

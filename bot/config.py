@@ -11,10 +11,19 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
+
+from bot.domain.schedule import (
+    QuietHours,
+    allowed_time,
+    format_hhmm,
+    parse_hhmm,
+    parse_quiet_hours,
+)
 
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 LANGUAGES = ("zh", "en")
@@ -36,6 +45,8 @@ class Settings:
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
     owner_ids: frozenset[int] = frozenset()
     log_level: int = logging.INFO
+    lesson_time: time = time(20, 0)  # daily lessons: default local time for /subscribe
+    quiet_hours: QuietHours = field(default_factory=QuietHours)  # never push inside
 
     @property
     def lessons_dir(self) -> Path:
@@ -105,6 +116,23 @@ def load_settings(
         raise ConfigError(
             f"LOG_LEVEL={level_name!r} is not one of DEBUG, INFO, WARNING, ERROR, CRITICAL"
         )
+    quiet_text = get("QUIET_HOURS", "22:00-08:00")
+    quiet_hours = parse_quiet_hours(quiet_text)
+    if quiet_hours is None:
+        raise ConfigError(
+            f"QUIET_HOURS={quiet_text!r} is not a range of local times such as 22:00-08:00 "
+            "(or off)"
+        )
+    lesson_text = get("LESSON_TIME", "20:00")
+    lesson_time = parse_hhmm(lesson_text)
+    if lesson_time is None:
+        raise ConfigError(f"LESSON_TIME={lesson_text!r} is not a local time such as 20:00")
+    if not allowed_time(lesson_time, quiet_hours):
+        raise ConfigError(
+            f"LESSON_TIME={lesson_text!r} falls inside QUIET_HOURS "
+            f"({format_hhmm(quiet_hours.start)}-{format_hhmm(quiet_hours.end)}), "
+            "so no lesson would ever be sent"
+        )
     database_path = Path(get("DATABASE_PATH", "data/quizbot.sqlite3")).expanduser()
     return Settings(
         token=token,
@@ -116,6 +144,8 @@ def load_settings(
         timezone=timezone,
         owner_ids=frozenset(owners),
         log_level=level,
+        lesson_time=lesson_time,
+        quiet_hours=quiet_hours,
     )
 
 

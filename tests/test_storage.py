@@ -102,3 +102,34 @@ async def test_delete_user_removes_everything(tmp_path: Path) -> None:
     finally:
         await repo.close()
     assert all(rows == [] for rows in exported.values())
+
+
+async def test_a_concurrent_write_never_joins_another_tasks_transaction(tmp_path: Path) -> None:
+    """A JobQueue job writing while a handler's transaction rolls back keeps its write."""
+    import asyncio
+
+    repo = await Repository.open(tmp_path / "bot.sqlite3")
+    try:
+        await repo.ensure_user(1, "zh", NOW)
+        inside = asyncio.Event()
+
+        async def handler_that_fails() -> None:
+            async with repo.transaction():
+                await repo.set_language(1, "en")
+                inside.set()
+                await asyncio.sleep(0.05)  # the job runs now
+                raise RuntimeError("boom")
+
+        async def job() -> None:
+            await inside.wait()
+            await repo.ensure_user(2, "zh", NOW)
+
+        results = await asyncio.gather(handler_that_fails(), job(), return_exceptions=True)
+        assert isinstance(results[0], RuntimeError)
+        first = await repo.get_user(1)
+        second = await repo.get_user(2)
+    finally:
+        await repo.close()
+    assert first is not None
+    assert first.language == "zh"  # rolled back
+    assert second is not None  # the job's write survived

@@ -40,7 +40,19 @@ COMMANDS: tuple[MenuCommand, ...] = (
     MenuCommand("forget", ("private",)),
     MenuCommand("help", ("private", "group")),
     # --- group events (issue 4) ---
+    MenuCommand("event_new", ("group",)),
+    MenuCommand("event_start", ("group",)),
+    MenuCommand("event_next", ("group",)),
+    MenuCommand("event_pause", ("group",)),
+    MenuCommand("event_resume", ("group",)),
+    MenuCommand("event_stop", ("group",)),
+    MenuCommand("event_report", ("private", "group")),
     # --- daily lessons (issue 5) ---
+    MenuCommand("subscribe", ("private", "group")),
+    MenuCommand("unsubscribe", ("private", "group")),
+    MenuCommand("lesson", ("private",)),
+    MenuCommand("schedule", ("private", "group")),
+    MenuCommand("timezone", ("private",)),
 )
 
 
