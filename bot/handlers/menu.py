@@ -55,6 +55,9 @@ COMMANDS: tuple[MenuCommand, ...] = (
     MenuCommand("timezone", ("private",)),
 )
 
+# Shown by /help to operators only; never in the public command menu.
+OWNER_COMMANDS: tuple[str, ...] = ("reload", "volunteer", "broadcast_stats")
+
 
 async def register_commands(bot: Bot, render: Renderer, default_language: str) -> None:
     """setMyCommands for private chats and groups, in Chinese and English.

@@ -25,6 +25,7 @@ from bot.handlers.common import (
     person,
     toast,
 )
+from bot.handlers.menu import COMMANDS, OWNER_COMMANDS
 from bot.services.quiz import Answered, Presentation, QuizService, Refusal
 
 LETTERS = string.ascii_uppercase
@@ -78,17 +79,29 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Lists the commands of this kind of chat, from the same list as the command menu."""
     message, tg_user, chat = update.effective_message, update.effective_user, update.effective_chat
     if message is None or tg_user is None or chat is None:
         return
     svc = services(context)
-    if chat.type == ChatType.PRIVATE:
-        lang = (await person(svc, tg_user)).language
-    else:
-        lang = svc.settings.default_language
+    private = chat.type == ChatType.PRIVATE
+    lang = (await person(svc, tg_user)).language if private else svc.settings.default_language
+    scope = "private" if private else "group"
+    commands = [
+        (c.command, svc.render.label(lang, f"cmd_{c.command}"))
+        for c in COMMANDS
+        if scope in c.scopes
+    ]
     await message.reply_text(
         svc.render(
-            lang, "help", private=chat.type == ChatType.PRIVATE, owner=svc.is_owner(tg_user.id)
+            lang,
+            "help",
+            private=private,
+            commands=commands,
+            owner=svc.is_owner(tg_user.id),
+            owner_commands=[
+                (command, svc.render.label(lang, f"cmd_{command}")) for command in OWNER_COMMANDS
+            ],
         )
     )
 

@@ -304,3 +304,18 @@ async def test_command_menu_is_registered_in_both_languages(bot: Harness) -> Non
 async def test_deep_link_to_unknown_bank_shows_the_menu(bot: Harness, payload: str) -> None:
     await bot.send(USER, f"/start {payload}")
     assert "你打开的链接指向的题库已不存在" in bot.text(USER)
+
+
+async def test_help_lists_the_commands_of_each_kind_of_chat(bot: Harness) -> None:
+    await bot.send(USER, "/help")
+    private = bot.text(USER)
+    assert "/quiz — 开始或继续测验" in private
+    assert "/subscribe — " in private
+    assert "/event_new" not in private
+    assert "/reload" not in private
+    await bot.send(1, "/help")  # an operator
+    assert "/reload — 重新加载题库和课程" in bot.text(1)
+    group = bot.emu.add_group("社区反诈群", members=[USER])
+    await bot.send(USER, "/help@quiz315_bot", chat_id=group)
+    assert "/event_new — " in bot.text(group)
+    assert "/mydata" not in bot.text(group)
