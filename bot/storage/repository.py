@@ -390,42 +390,59 @@ class Repository:
                     write.answered_at.isoformat(),
                 ),
             )
-            card = write.card
-            await self._write(
-                "INSERT INTO cards (user_id, question_id, box, due, seen, wrong, last_correct) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, question_id) DO UPDATE SET "
-                "box = excluded.box, due = excluded.due, seen = excluded.seen, "
-                "wrong = excluded.wrong, last_correct = excluded.last_correct",
-                (
-                    user_id,
-                    write.question_id,
-                    card.box,
-                    card.due.isoformat(),
-                    card.seen,
-                    card.wrong,
-                    None if card.last_correct is None else int(card.last_correct),
-                ),
-            )
-            await self._write(
-                "INSERT INTO topic_stats (user_id, topic, answered, correct) VALUES (?, ?, 1, ?) "
-                "ON CONFLICT (user_id, topic) DO UPDATE SET answered = answered + 1, "
-                "correct = correct + excluded.correct",
-                (user_id, write.topic, int(write.correct)),
-            )
-            await self._write(
-                "UPDATE users SET points = points + ?, answered = answered + 1, "
-                "correct = correct + ?, streak_current = ?, streak_best = ?, "
-                "streak_last_day = ? WHERE user_id = ?",
-                (
-                    write.points,
-                    int(write.correct),
-                    write.streak_current,
-                    write.streak_best,
-                    write.streak_day.isoformat(),
-                    user_id,
-                ),
+            await self._learned(
+                user_id,
+                write.question_id,
+                write.topic,
+                write.correct,
+                write.points,
+                write.card,
+                (write.streak_current, write.streak_best, write.streak_day),
             )
         return session
+
+    async def _learned(
+        self,
+        user_id: int,
+        question_id: str,
+        topic: str,
+        correct: bool,
+        points: int,
+        card: CardState,
+        streak: tuple[int, int, date],
+    ) -> None:
+        """What any answered question changes: its card, the topic totals, points, streak.
+
+        Called inside the caller's transaction (quiz answers and lesson checks alike).
+        """
+        await self._write(
+            "INSERT INTO cards (user_id, question_id, box, due, seen, wrong, last_correct) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, question_id) DO UPDATE SET "
+            "box = excluded.box, due = excluded.due, seen = excluded.seen, "
+            "wrong = excluded.wrong, last_correct = excluded.last_correct",
+            (
+                user_id,
+                question_id,
+                card.box,
+                card.due.isoformat(),
+                card.seen,
+                card.wrong,
+                None if card.last_correct is None else int(card.last_correct),
+            ),
+        )
+        await self._write(
+            "INSERT INTO topic_stats (user_id, topic, answered, correct) VALUES (?, ?, 1, ?) "
+            "ON CONFLICT (user_id, topic) DO UPDATE SET answered = answered + 1, "
+            "correct = correct + excluded.correct",
+            (user_id, topic, int(correct)),
+        )
+        current, best, day = streak
+        await self._write(
+            "UPDATE users SET points = points + ?, answered = answered + 1, "
+            "correct = correct + ?, streak_current = ?, streak_best = ?, "
+            "streak_last_day = ? WHERE user_id = ?",
+            (points, int(correct), current, best, day.isoformat(), user_id),
+        )
 
     async def session_answers(self, session_id: int) -> list[AnswerRecord]:
         rows = await self._all(
@@ -1106,31 +1123,14 @@ class Repository:
             )
             if cursor.rowcount != 1:
                 return False
-            await self._write(
-                "INSERT INTO cards (user_id, question_id, box, due, seen, wrong, last_correct) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, question_id) DO UPDATE SET "
-                "box = excluded.box, due = excluded.due, seen = excluded.seen, "
-                "wrong = excluded.wrong, last_correct = excluded.last_correct",
-                (
-                    user_id,
-                    question_id,
-                    card.box,
-                    card.due.isoformat(),
-                    card.seen,
-                    card.wrong,
-                    None if card.last_correct is None else int(card.last_correct),
-                ),
-            )
-            await self._write(
-                "INSERT INTO topic_stats (user_id, topic, answered, correct) VALUES (?, ?, 1, ?) "
-                "ON CONFLICT (user_id, topic) DO UPDATE SET answered = answered + 1, "
-                "correct = correct + excluded.correct",
-                (user_id, topic, int(correct)),
-            )
-            await self._write(
-                "UPDATE users SET answered = answered + 1, correct = correct + ?, "
-                "streak_current = ?, streak_best = ?, streak_last_day = ? WHERE user_id = ?",
-                (int(correct), streak_current, streak_best, streak_day.isoformat(), user_id),
+            await self._learned(
+                user_id,
+                question_id,
+                topic,
+                correct,
+                0,  # lesson checks teach; they earn no points
+                card,
+                (streak_current, streak_best, streak_day),
             )
         return True
 
