@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bench.common import Row
 from bot.app import build_application
 from bot.config import Settings
 from bot.context import SERVICES_KEY
@@ -93,6 +94,25 @@ async def run(subscribers: int) -> dict[str, float]:
             "losses": sum(1 for chat_id in users if per_chat[chat_id] == 0),
             "failed": report.failed,
         }
+
+
+def measure(subscribers: int = 1000) -> list[Row]:
+    figures = asyncio.run(run(subscribers))
+    name = "broadcast"
+    return [
+        Row(
+            name,
+            f"lessons to {subscribers:,} subscribers: rate",
+            f"{figures['rate']:.1f} msg/s",
+            f"≥ {GOAL_RATE:.0f} msg/s",
+        ),
+        Row(
+            name,
+            "429s, duplicates, losses",
+            f"{figures['429s']:.0f}, {figures['duplicates']:.0f}, {figures['losses']:.0f}",
+            "0, 0, 0",
+        ),
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:

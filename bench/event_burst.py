@@ -17,6 +17,7 @@ from pathlib import Path
 
 from telegram import Update
 
+from bench.common import Row, print_table
 from bot.app import build_application
 from bot.config import Settings
 from bot.emulator.core import BotApiEmulator
@@ -44,7 +45,7 @@ class Clock:
         return self.now.timestamp()
 
 
-async def main() -> None:
+async def measure() -> list[Row]:
     clock = Clock()
     content = ContentStore([ROOT / "quizzes"])
     assert content.reload().ok
@@ -114,20 +115,38 @@ async def main() -> None:
 
             started = time.perf_counter()
             _, csv_bytes = service.report_csv(results)
+            assert csv_bytes
             csv_time = time.perf_counter() - started
         finally:
             await app.shutdown()
             await repo.close()
 
-    print(f"event burst: {PLAYERS} players answer one quiz poll")
-    print(f"  poll answers handled       {handled:>8}   stored {stored}")
-    print(f"  scoring time               {scoring * 1000:>8.0f} ms")
-    print(f"  answers per second         {handled / scoring:>8.0f}")
-    print(f"  leaderboard (top {len(board.rows)})        {board_time * 1000:>8.1f} ms")
-    print(f"  close question (stopPoll + result + board edit) {close_time * 1000:.1f} ms")
-    print(f"  results picture (PNG)      {picture_time * 1000:>8.0f} ms   {len(png or b'')} bytes")
-    print(f"  CSV report                 {csv_time * 1000:>8.1f} ms   {len(csv_bytes)} bytes")
+    assert stored == PLAYERS, "every answer was stored once"
+    name = "event burst"
+    return [
+        Row(
+            name,
+            f"score {PLAYERS:,} poll answers",
+            f"{scoring * 1000:.0f} ms ({handled / scoring:,.0f}/s)",
+        ),
+        Row(
+            name,
+            f"leaderboard (top {len(board.rows)} of {PLAYERS:,})",
+            f"{board_time * 1000:.1f} ms",
+        ),
+        Row(name, "close question: stopPoll, result, board edit", f"{close_time * 1000:.1f} ms"),
+        Row(
+            name,
+            "results picture (PNG)",
+            f"{picture_time * 1000:.0f} ms, {len(png or b'') // 1024} KiB",
+        ),
+        Row(name, "CSV report", f"{csv_time * 1000:.1f} ms"),
+    ]
+
+
+def main() -> None:
+    print_table(asyncio.run(measure()))
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()

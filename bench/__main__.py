@@ -1,0 +1,44 @@
+"""`make bench`: every benchmark in one process, printed as one table.
+
+Each figure is measured in this run; where a ratio is given, its baseline ran in the same
+process a moment before. Takes a few minutes (the broadcast alone is ~40 s by design, and
+seeding the large database takes the longest).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import platform
+import sys
+
+from bench import answer_path, broadcast, content_load, event_burst, storage_scale
+from bench.common import Row, print_table
+
+
+def machine() -> str:
+    cpus = os.cpu_count() or 0
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (
+        f"{platform.system()} {platform.machine()}, {cpus} cores, {memory:.0f} GiB, "
+        f"Python {platform.python_version()}"
+    )
+
+
+def main() -> None:
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
+    logging.basicConfig(level=logging.WARNING)
+    quick = "--quick" in sys.argv  # smaller storage benchmark, for a first look
+    rows: list[Row] = []
+    rows += asyncio.run(answer_path.measure())
+    rows += asyncio.run(event_burst.measure())
+    rows += broadcast.measure()
+    rows += content_load.measure()
+    rows += storage_scale.measure(*((10_000, 500_000) if quick else ()))
+    print(f"machine: {machine()}")
+    print_table(rows)
+
+
+if __name__ == "__main__":
+    main()
