@@ -21,6 +21,12 @@ $(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
 run: $(VENV)/.installed
 	$(BIN)/quizbot run
 
+# The local preview (also what `make run` starts when no token is configured).
+PREVIEW_HOST ?= 127.0.0.1
+PREVIEW_PORT ?= 8080
+preview: $(VENV)/.installed
+	$(BIN)/quizbot preview --host $(PREVIEW_HOST) --port $(PREVIEW_PORT)
+
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

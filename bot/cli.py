@@ -1,4 +1,4 @@
-"""The ``quizbot`` command: run, validate, schema."""
+"""The ``quizbot`` command: run, preview, validate, schema."""
 
 from __future__ import annotations
 
@@ -16,14 +16,11 @@ from bot.content.schema import BankFileModel, LessonFileModel
 from bot.logs import setup_logging
 from bot.storage.db import DatabaseError, connect
 
-BOTFATHER_HELP = """\
-No Telegram bot token is configured, so the bot cannot connect to Telegram.
-
-To get one: open Telegram, talk to @BotFather, send /newbot, choose a name and a username
-ending in "bot"; BotFather answers with a token such as 123456789:AAE...  Put it in a file
-named .env next to the Makefile (copy .env.example to .env and fill in TELEGRAM_BOT_TOKEN=...),
-or export TELEGRAM_BOT_TOKEN in your shell, then run `make run` again. Keep the token secret:
-anyone who has it controls your bot."""
+PREVIEW_NOTE = """\
+No TELEGRAM_BOT_TOKEN is configured, so instead of connecting to Telegram this starts the local
+preview: a Telegram emulator and a web chat on this computer. To serve real Telegram, get a token
+from @BotFather (/newbot), put TELEGRAM_BOT_TOKEN=... in .env (see .env.example) and run again.
+No token: starting the local preview at http://{host}:{port} …"""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -32,7 +29,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="反诈小课堂 · 315 Quiz Bot: a Telegram bot that teaches fraud awareness",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser("run", help="serve Telegram by long polling (needs TELEGRAM_BOT_TOKEN)")
+    commands.add_parser(
+        "run", help="serve Telegram by long polling (without TELEGRAM_BOT_TOKEN: the preview)"
+    )
+    preview = commands.add_parser(
+        "preview", help="chat with the bot in a local web page, without Telegram or a token"
+    )
+    preview.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1 only)"
+    )
+    preview.add_argument("--port", type=int, default=8080, help="port (default: 8080)")
+    preview.add_argument(
+        "--keep-data",
+        action="store_true",
+        help="keep the preview database from the last run (default: start empty)",
+    )
     validate = commands.add_parser("validate", help="check question banks and lessons")
     validate.add_argument(
         "paths", nargs="*", type=Path, help="files or folders (default: the configured folders)"
@@ -50,6 +61,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         if args.command == "validate":
             return _validate(settings, args.paths)
+        if args.command == "preview":
+            return _preview(settings, args.host, args.port, keep_data=args.keep_data)
         return _run(settings)
     except ConfigError as exc:
         print(f"quizbot: configuration error: {exc}", file=sys.stderr)
@@ -75,8 +88,8 @@ def _validate(settings: Settings, paths: list[Path]) -> int:
 def _run(settings: Settings) -> int:
     setup_logging(settings.log_level, secrets=[settings.token or ""])
     if settings.token is None:
-        print(BOTFATHER_HELP, file=sys.stderr)
-        return 1
+        print(PREVIEW_NOTE.format(host="127.0.0.1", port=8080), file=sys.stderr)
+        return _preview(settings, "127.0.0.1", 8080, keep_data=False)
     check_database_path(settings)
     from bot.app import serve  # keeps `validate` and `schema` quick to start
     from bot.services.content import ContentStore
@@ -95,6 +108,13 @@ def _run(settings: Settings) -> int:
     asyncio.run(_check_database(settings))
     asyncio.run(serve(settings, content))
     return 0
+
+
+def _preview(settings: Settings, host: str, port: int, *, keep_data: bool) -> int:
+    setup_logging(settings.log_level)
+    from bot.preview.runner import PreviewOptions, run_preview  # aiohttp: only when previewing
+
+    return run_preview(settings, PreviewOptions(host=host, port=port, fresh=not keep_data))
 
 
 async def _check_database(settings: Settings) -> None:

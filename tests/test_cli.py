@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -88,11 +90,19 @@ def test_committed_schema_files_are_current(tmp_path: Path) -> None:
         )
 
 
-def test_run_without_token_explains_botfather_and_exits_1(tmp_path: Path) -> None:
-    run = quizbot("run", cwd=tmp_path, env={"DATABASE_PATH": str(tmp_path / "db.sqlite3")})
+def test_run_without_token_explains_botfather_and_starts_the_preview(tmp_path: Path) -> None:
+    # The preview's port is held here (or by someone else), so the preview stops at once;
+    # tests/e2e/test_cli_preview.py runs a preview that serves.
+    with socket.socket() as holder:
+        with contextlib.suppress(OSError):  # already taken by another program: fine too
+            holder.bind(("127.0.0.1", 8080))
+            holder.listen(1)
+        run = quizbot("run", cwd=tmp_path, env={"DATABASE_PATH": str(tmp_path / "db.sqlite3")})
     assert run.returncode == 1
     assert "@BotFather" in run.stderr
     assert "TELEGRAM_BOT_TOKEN" in run.stderr
+    assert "starting the local preview at http://127.0.0.1:8080" in run.stderr
+    assert "port 8080 on 127.0.0.1 is already in use" in run.stderr
     assert "Traceback" not in run.stderr
 
 

@@ -471,6 +471,10 @@ class BotApiEmulator:
         self._private_buckets: dict[int, tuple[float, float]] = {}
         self._group_windows: dict[int, deque[float]] = {}
         self._global_window: deque[float] = deque()
+        self.version = 0
+        """Bumped on every change of state, so a viewer (the preview page) knows to refresh."""
+        self._listeners: list[Callable[[], None]] = []
+        self.last_chat_action: dict[int, tuple[str, float]] = {}
         self._methods: dict[str, tuple[str, _Handler]] = {}
         for name in (
             "getMe",
@@ -501,6 +505,21 @@ class BotApiEmulator:
         ):
             handler = getattr(self, "_m_" + re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower())
             self._methods[name.lower()] = (name, handler)
+
+    # ------------------------------------------------------------------ change feed
+
+    def add_listener(self, listener: Callable[[], None]) -> None:
+        """``listener()`` runs after every change of state (it must not call back in)."""
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: Callable[[], None]) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def _changed(self) -> None:
+        self.version += 1
+        for listener in list(self._listeners):
+            listener()
 
     # ------------------------------------------------------------------ clock
 
@@ -558,6 +577,8 @@ class BotApiEmulator:
         except BotApiError as exc:
             self.failures.append((entry, exc))
             raise
+        finally:
+            self._changed()
 
     async def _get_updates(self, p: _Params) -> list[JSONDict]:
         offset = p.integer("offset")
@@ -618,6 +639,7 @@ class BotApiEmulator:
         self._updates.append(update)
         for waiter in self._waiters:
             waiter.set()
+        self._changed()
         return update
 
     # ------------------------------------------------------------------ lookups
@@ -850,6 +872,7 @@ class BotApiEmulator:
         )
         chat.next_message_id += 1
         self._messages.setdefault(chat.id, {})[message.message_id] = message
+        self._changed()
         return message
 
     # ------------------------------------------------------------------ methods
@@ -1293,6 +1316,7 @@ class BotApiEmulator:
             raise _bad("wrong parameter action in request")
         self._check_can_send(chat)
         self.chat_actions.append((chat.id, action))
+        self.last_chat_action[chat.id] = (action, self.now())
         return True
 
     def _m_get_chat(self, p: _Params, files: Mapping[str, UploadedFile]) -> JSONDict:

@@ -1,0 +1,1 @@
+"""The local preview: Bot API emulator over HTTP + the real bot + a web chat page."""
