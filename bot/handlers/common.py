@@ -79,7 +79,10 @@ def data(*parts: object) -> str:
     return encoded
 
 
-def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup:
+def keyboard(rows: Sequence[Sequence[Button]]) -> InlineKeyboardMarkup | None:
+    """Inline buttons; None when there are none (Telegram refuses an empty markup)."""
+    if not any(rows):
+        return None
     return InlineKeyboardMarkup(
         [
             [

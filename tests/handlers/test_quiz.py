@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 
+from bot.config import Settings
 from bot.domain.content import Question
-from tests.harness import Harness
+from tests.harness import Clock, Harness
 
 USER = 42
 
@@ -319,3 +321,16 @@ async def test_help_lists_the_commands_of_each_kind_of_chat(bot: Harness) -> Non
     await bot.send(USER, "/help@quiz315_bot", chat_id=group)
     assert "/event_new — " in bot.text(group)
     assert "/mydata" not in bot.text(group)
+
+
+async def test_start_works_with_no_banks_loaded(
+    settings: Settings, clock: Clock, tmp_path: Path
+) -> None:
+    empty = Harness(settings, clock, content_paths=[tmp_path])
+    await empty.start()
+    try:
+        await empty.send(USER, "/start")
+        assert "欢迎来到反诈小课堂" in empty.text(USER)
+        assert empty.buttons(USER) == []
+    finally:
+        await empty.stop()
