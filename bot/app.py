@@ -81,9 +81,7 @@ def build_application(
     admin.register(app)
     quiz.register(app)
     profile.register(app)
-    # --- group events (issue 4) ---
     events.register(app)
-    # --- daily lessons (issue 5) ---
     lessons.register(app)
     if schedule_jobs:  # off in handler tests: they drive the delivery service directly
         lessons.schedule(app)

@@ -39,7 +39,7 @@ COMMANDS: tuple[MenuCommand, ...] = (
     MenuCommand("mydata", ("private",)),
     MenuCommand("forget", ("private",)),
     MenuCommand("help", ("private", "group")),
-    # --- group events (issue 4) ---
+    # --- group events ---
     MenuCommand("event_new", ("group",)),
     MenuCommand("event_start", ("group",)),
     MenuCommand("event_next", ("group",)),
@@ -47,7 +47,7 @@ COMMANDS: tuple[MenuCommand, ...] = (
     MenuCommand("event_resume", ("group",)),
     MenuCommand("event_stop", ("group",)),
     MenuCommand("event_report", ("private", "group")),
-    # --- daily lessons (issue 5) ---
+    # --- daily lessons ---
     MenuCommand("subscribe", ("private", "group")),
     MenuCommand("unsubscribe", ("private", "group")),
     MenuCommand("lesson", ("private",)),

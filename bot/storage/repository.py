@@ -470,7 +470,7 @@ class Repository:
         )
         return _card(row) if row else None
 
-    # --- group events (issue 4) -------------------------------------------------------------
+    # --- group events -------------------------------------------------------------
 
     @staticmethod
     def _event(row: aiosqlite.Row) -> Event:
@@ -886,7 +886,7 @@ class Repository:
         )
         return (int(row[0]), int(row[1])) if row else (0, 0)
 
-    # --- daily lessons (issue 5) ------------------------------------------------------------
+    # --- daily lessons ------------------------------------------------------------
     # The delivery job never opens an explicit transaction: each claim and each status change
     # is one autocommit statement, so a crash leaves every row in a state the next run reads.
 

@@ -1,4 +1,4 @@
--- Group quiz events (issue 4). No foreign key to users: people who play in a group may never
+-- Group quiz events. No foreign key to users: people who play in a group may never
 -- have started the bot, so events keep their own participant rows.
 
 CREATE TABLE volunteers (                         -- may run events in any group; granted by OWNER_IDS

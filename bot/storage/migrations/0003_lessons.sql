@@ -1,4 +1,4 @@
--- Daily lessons (issue 5): who gets a lesson when, and one row per lesson pushed.
+-- Daily lessons: who gets a lesson when, and one row per lesson pushed.
 -- A private chat's id is the user's id; a group's id is negative. No foreign key to users:
 -- a group is not a user. Repository.delete_user removes a person's rows explicitly.
 
