@@ -68,3 +68,42 @@ def test_no_secondary_or_unverified_fact_is_taught_as_an_answer(shipped: LoadRes
         for option in question.options:
             if option.correct:
                 assert not any(f in option.text.zh for f in forbidden), question.id
+
+
+BRANDS = (
+    "工商银行",
+    "工行",
+    "建设银行",
+    "建行",
+    "农业银行",
+    "农行",
+    "中国银行",
+    "交通银行",
+    "招商银行",
+    "邮储",
+    "微信",
+    "支付宝",
+    "QQ",
+    "淘宝",
+    "京东",
+    "拼多多",
+    "抖音",
+    "快手",
+    "顺丰",
+    "美团",
+    "WeChat",
+    "Alipay",
+    "Taobao",
+    "ICBC",
+    "Douyin",
+    "TikTok",
+)
+
+
+def test_fake_scam_scripts_name_no_real_brand(shipped: LoadResult) -> None:
+    """A scam script says 某银行 or 聊天软件, never a real bank's or company's name."""
+    for question in shipped.catalog.questions.values():
+        if question.scenario is None:
+            continue
+        text = f"{question.scenario.zh} {question.scenario.en}"
+        assert not [b for b in BRANDS if b in text], question.id
