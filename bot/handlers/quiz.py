@@ -74,7 +74,15 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             unknown_payload=bool(payload),
             banks=len(svc.content.catalog.banks),
         ),
-        reply_markup=keyboard(topics_keyboard(svc, lang)),
+        reply_markup=keyboard(
+            [
+                *topics_keyboard(svc, lang),
+                [
+                    (svc.render.label(lang, "lesson_btn_now"), data("lm", "now")),
+                    (svc.render.label(lang, "lesson_btn_subscribe"), data("lm", "sub")),
+                ],
+            ]
+        ),
     )
 
 
