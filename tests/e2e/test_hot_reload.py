@@ -30,10 +30,7 @@ async def test_saving_yaml_reloads_and_errors_show_in_the_page(
 
     await page.send(YOU, YOU, "/start")  # the bot keeps serving the previous content
     welcome = await page.bot_message(YOU, YOU, has_text("欢迎"), "the welcome")
-    assert [b["text"] for row in welcome["keyboard"] for b in row] == [
-        "伪卡盗刷（测试）",
-        "示例题库",
-    ]
+    assert [row[0]["text"] for row in welcome["keyboard"]][:2] == ["伪卡盗刷（测试）", "示例题库"]
 
     bank.write_text(original.replace("伪卡盗刷（测试）", "伪卡盗刷（已修改）"), "utf-8")
 

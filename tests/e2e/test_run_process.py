@@ -109,14 +109,15 @@ async def start_bot(server: EmulatorServer, tmp_path: Path) -> Process:
 
 
 async def menu(server: EmulatorServer) -> list[str]:
-    """Send /start and return the bank buttons of the bot's answer."""
+    """Send /start and return the bank buttons of the bot's answer (one per row)."""
     emulator = server.emulator
     before = len(emulator.messages(USER))
     emulator.user_sends(USER, USER, "/start")
     server.notify()
 
     await until(lambda: len(emulator.messages(USER)) >= before + 2, "the bot's answer")
-    return [label for label, _ in emulator.keyboard(USER)]
+    rows = emulator.last_message(USER).inline_keyboard
+    return [row[0]["text"] for row in rows if row[0].get("callback_data", "").startswith("b:")]
 
 
 async def test_run_serves_reloads_on_sighup_and_stops(
