@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.content.loader import LoadResult, load_content
+from bot.content.yamlnodes import load_fast, load_reference
 from bot.domain.content import QuestionType
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,3 +108,15 @@ def test_fake_scam_scripts_name_no_real_brand(shipped: LoadResult) -> None:
             continue
         text = f"{question.scenario.zh} {question.scenario.en}"
         assert not [b for b in BRANDS if b in text], question.id
+
+
+def test_both_yaml_readers_agree_on_every_shipped_file() -> None:
+    """The fast reader serves valid files; PyYAML is the reference. They must never differ."""
+    files = sorted([*ROOT.glob("quizzes/*.yaml"), *ROOT.glob("content/lessons/*.yaml")])
+    files += sorted(ROOT.glob("docs/examples/*.yaml"))
+    assert len(files) >= 13
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        fast = load_fast(text)
+        assert fast is not None, f"{path} left the fast path"
+        assert fast == load_reference(text)[1], path

@@ -113,12 +113,19 @@ def test_missing_key_points_at_the_question(tmp_path: Path) -> None:
 
 
 def test_mistyped_value_explains_yaml_reading(tmp_path: Path) -> None:
-    path = write(tmp_path, "demo.yaml", BANK.replace("        en: A scam", "        en: yes"))
+    path = write(tmp_path, "demo.yaml", BANK.replace("        en: A scam", "        en: true"))
     [problem] = problems(path)
     assert problem == (
         f"{path}:21:13: error: 'en' must be text, not true/false "
         "(YAML read it as true/false; put the text in quotes)"
     )
+
+
+def test_yes_is_text_under_yaml_1_2(tmp_path: Path) -> None:
+    path = write(tmp_path, "demo.yaml", BANK.replace("        en: A scam", "        en: yes"))
+    result = load_content([path])
+    assert result.problems == []
+    assert result.catalog.questions["q1"].options[1].text.en == "yes"
 
 
 def test_wrong_type_value_is_reported(tmp_path: Path) -> None:
