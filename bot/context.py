@@ -28,6 +28,7 @@ class Services:
     render: Renderer
     clock: Callable[[], datetime] = field(default=utc_now)
     rng_factory: Callable[[], random.Random] = field(default=random.Random)
+    extras: dict[str, Any] = field(default_factory=dict)  # per-application caches
 
     def is_owner(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.settings.owner_ids

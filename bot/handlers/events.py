@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from telegram import Bot, InputFile, Message, Update
@@ -38,6 +38,7 @@ from bot.domain.events import (
 )
 from bot.domain.limits import GROUP_MESSAGES_PER_MINUTE, POLL_QUESTION, tg_len
 from bot.handlers.common import data, display_name, is_not_modified, keyboard, parse_ints, toast
+from bot.handlers.groups import group_staff
 from bot.services.events import (
     Board,
     BudgetRefused,
@@ -56,7 +57,6 @@ log = logging.getLogger(__name__)
 
 PTBApp = Application[Any, Any, Any, Any, Any, Any]
 RUNTIME_KEY = "events"
-ADMIN_CACHE_SECONDS = 60
 RETRY_SECONDS = 5.0
 EVENT_COMMANDS = ("event_new", "event_start", "event_next", "event_pause", "event_resume")
 
@@ -371,27 +371,10 @@ class EventRuntime:
         self.service = EventService(
             svc.repo, svc.content, TelegramOutbox(app), self.timer, svc.rng_factory
         )
-        self.admins: dict[int, tuple[datetime, frozenset[int]]] = {}
-
-    async def is_admin(self, bot: Bot, chat_id: int, user_id: int) -> bool:
-        now = self.svc.clock()
-        cached = self.admins.get(chat_id)
-        if cached is None or cached[0] <= now:
-            try:
-                members = await bot.get_chat_administrators(chat_id)
-            except (Forbidden, BadRequest) as exc:
-                log.info("cannot list the admins of %s: %s", chat_id, exc.message)
-                return False
-            ids = frozenset(m.user.id for m in members)
-            cached = (now + timedelta(seconds=ADMIN_CACHE_SECONDS), ids)
-            self.admins[chat_id] = cached
-        return user_id in cached[1]
 
     async def may_run(self, bot: Bot, chat_id: int, user_id: int) -> bool:
         """Operators, volunteers and the group's administrators may run events."""
-        if self.svc.is_owner(user_id) or await self.svc.repo.is_volunteer(user_id):
-            return True
-        return await self.is_admin(bot, chat_id, user_id)
+        return await group_staff(self.svc).may_manage(bot, chat_id, user_id)
 
 
 def runtime(app: PTBApp) -> EventRuntime:

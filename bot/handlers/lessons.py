@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import Bot, Message, Update
-from telegram.constants import ChatMemberStatus, ChatType
+from telegram.constants import ChatType
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -33,6 +33,7 @@ from bot.context import Services, services
 from bot.domain.content import QuestionType
 from bot.domain.schedule import ChatKind, format_hhmm, parse_hhmm
 from bot.handlers.common import Button, data, is_not_modified, keyboard, parse_ints, person, toast
+from bot.handlers.groups import group_staff
 from bot.handlers.quiz import LETTERS, private_only
 from bot.render import Renderer
 from bot.services.lessons import (
@@ -253,15 +254,8 @@ async def _language(svc: Services, update: Update) -> str:
 
 
 async def may_manage(svc: Services, bot: Bot, chat_id: int, user_id: int) -> bool:
-    """Who may change a group's lessons: its administrators, volunteers and operators."""
-    if svc.is_owner(user_id) or await svc.repo.is_volunteer(user_id):
-        return True
-    try:
-        member = await bot.get_chat_member(chat_id, user_id)
-    except TelegramError as exc:
-        log.info("could not check a member's rights: %s", exc)
-        return False
-    return member.status in {ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER}
+    """Who may change a group's lessons: the same people who may run its events."""
+    return await group_staff(svc).may_manage(bot, chat_id, user_id)
 
 
 async def _guard_group(svc: Services, update: Update, bot: Bot, lang: str) -> bool:
