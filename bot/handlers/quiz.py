@@ -378,6 +378,15 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         else:
             choice = frozenset({ids[2]}) if kind == "a" else None
             outcome = await service.answer(user, ids[0], ids[1], choice, now)
+        if (
+            outcome is Refusal.ALREADY_ANSWERED
+            and ids is not None
+            and still_asks(message, ids[0], ids[1])
+        ):
+            # Stored, but the message never showed it (e.g. Telegram timed out on the edit):
+            # show the recorded answer now instead of only saying "already answered".
+            recorded = await service.recorded(tg_user.id, ids[0], ids[1])
+            outcome = recorded if recorded is not None else outcome
         if isinstance(outcome, Refusal):
             await toast(update, svc.render.label(lang, f"toast_{outcome.value}"))
             return
@@ -389,6 +398,17 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
         return
     await toast(update, svc.render.label(lang, "toast_invalid"))
+
+
+def still_asks(message: Message, session_id: int, position: int) -> bool:
+    """Whether the message still shows the answer buttons of that question."""
+    markup = message.reply_markup
+    prefixes = (f"a:{session_id}:{position}:", f"s:{session_id}:{position}")
+    return markup is not None and any(
+        isinstance(button.callback_data, str) and button.callback_data.startswith(prefixes)
+        for row in markup.inline_keyboard
+        for button in row
+    )
 
 
 def answered_text(svc: Services, lang: str, done: Answered) -> str:

@@ -213,6 +213,31 @@ class QuizService:
             after, shown.bank, question, shown.order, position, choice, correct, points
         )
 
+    async def recorded(self, user_id: int, session_id: int, position: int) -> Answered | None:
+        """The stored answer to one question of this person's quiz, as it was shown."""
+        session = await self.repo.get_session(session_id)
+        if session is None or session.user_id != user_id or position >= session.total:
+            return None
+        record = next(
+            (a for a in await self.repo.session_answers(session_id) if a.position == position),
+            None,
+        )
+        question = self.content.catalog.questions.get(record.question_id) if record else None
+        order = session.option_orders[position]
+        if record is None or question is None or len(order) != len(question.options):
+            return None
+        shown = frozenset(p for p, bank_index in enumerate(order) if bank_index in record.chosen)
+        return Answered(
+            session,
+            self.bank(session.bank_id),
+            question,
+            order,
+            position,
+            shown,
+            record.correct,
+            record.points,
+        )
+
     async def result(self, session: QuizSession, now: datetime) -> QuizResult:
         answers = await self.repo.session_answers(session.id)
         return QuizResult(

@@ -337,3 +337,27 @@ async def test_start_works_with_no_banks_loaded(
         ]
     finally:
         await empty.stop()
+
+
+async def test_an_answer_whose_edit_timed_out_is_shown_on_the_next_press(bot: Harness) -> None:
+    await bot.send(USER, "/start cards")
+    message = bot.last(USER)
+    question = await current_question(bot)
+    letter = letters_for(message.text or "", question, correct=True)[0]
+    data = bot.button(USER, letter)
+    bot.request.fail_next.add("editMessageText")
+    with pytest.raises(AssertionError, match="TimedOut"):
+        await bot.press(USER, data)
+    bot.errors.clear()
+    assert bot.message(USER, message.message_id).text == message.text  # never edited
+    assert bot.repo is not None
+    session = await bot.repo.open_session(USER)
+    assert session is not None
+    assert len(await bot.repo.session_answers(session.id)) == 1  # but stored
+
+    toast = await bot.press(USER, data, message_id=message.message_id)
+    assert toast is not None
+    assert toast["text"] == "✅ 回答正确！"
+    assert "✅ 回答正确！+" in (bot.message(USER, message.message_id).text or "")
+    assert [label for label, _ in bot.buttons(USER, message.message_id)] == ["下一题 ▶️"]
+    assert len(await bot.repo.session_answers(session.id)) == 1
