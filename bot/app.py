@@ -8,11 +8,12 @@ import logging
 import random
 import signal
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -90,12 +91,41 @@ def build_application(
     return app
 
 
+ERROR_REPORT_EVERY = timedelta(minutes=10)
+
+
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log every unhandled error with the update's kind, never its private content."""
+    """Log every unhandled error, and tell the operators, without anyone's private content.
+
+    One report per kind of error every ten minutes, so a failing dependency cannot flood the
+    operators' chats.
+    """
     kind = type(update).__name__
     if isinstance(update, Update):
         kind = f"update {update.update_id}"
     log.error("error while handling %s", kind, exc_info=context.error)
+    svc = context.bot_data.get(SERVICES_KEY)
+    if not isinstance(svc, Services) or not svc.settings.owner_ids or context.error is None:
+        return
+    error = type(context.error).__name__
+    now = svc.clock()
+    reported: dict[str, datetime] = svc.extras.setdefault("error_reports", {})
+    if error in reported and now - reported[error] < ERROR_REPORT_EVERY:
+        return
+    reported[error] = now
+    text = svc.render(
+        svc.settings.default_language,
+        "error_report",
+        error=error,
+        detail=str(context.error)[:300],
+        where=kind,
+        time=now.astimezone(svc.settings.timezone).strftime("%Y-%m-%d %H:%M"),
+    )
+    for owner in sorted(svc.settings.owner_ids):
+        try:
+            await context.bot.send_message(owner, text)
+        except TelegramError as exc:  # an operator who never started the bot, say
+            log.warning("could not report the error to operator %s: %s", owner, exc)
 
 
 async def serve(settings: Settings, content: ContentStore) -> None:

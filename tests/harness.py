@@ -67,6 +67,9 @@ class Harness:
         result = self.content.reload()
         assert result.ok, [str(p) for p in result.problems]
         self.emu = emulator or BotApiEmulator(wall_clock=clock.timestamp)
+        for owner in settings.owner_ids:  # operators have started the bot: errors reach them
+            if owner not in self.emu.users:
+                self.emu.add_user(owner, "运维")
         self.app: PTBApplication | None = None
         self.repo: Repository | None = None
         self.rng = random.Random(315)

@@ -361,3 +361,24 @@ async def test_an_answer_whose_edit_timed_out_is_shown_on_the_next_press(bot: Ha
     assert "✅ 回答正确！+" in (bot.message(USER, message.message_id).text or "")
     assert [label for label, _ in bot.buttons(USER, message.message_id)] == ["下一题 ▶️"]
     assert len(await bot.repo.session_answers(session.id)) == 1
+
+
+async def test_operators_hear_of_an_error_once_without_private_content(bot: Harness) -> None:
+    # User 1 is the operator (OWNER_IDS in the test settings).
+    await bot.send(USER, "/start")
+    for _ in range(2):
+        bot.request.fail_next.add("sendMessage")
+        with pytest.raises(AssertionError, match="TimedOut"):
+            await bot.send(USER, "/help")
+        bot.errors.clear()
+    reports = [m.text or "" for m in bot.emu.messages(1)]
+    assert len(reports) == 1  # the same kind of error again within ten minutes: no second report
+    assert reports[0].startswith("⚠️ 机器人出错了")
+    assert "TimedOut：simulated timeout on sendMessage" in reports[0]
+    assert "测试用户" not in reports[0]
+    bot.clock.advance(minutes=11)
+    bot.request.fail_next.add("sendMessage")
+    with pytest.raises(AssertionError, match="TimedOut"):
+        await bot.send(USER, "/help")
+    bot.errors.clear()
+    assert len(bot.emu.messages(1)) == 2
