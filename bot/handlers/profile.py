@@ -11,7 +11,6 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 
 from bot.context import Services, services
 from bot.domain.content import LANGUAGES
-from bot.domain.quiz import Streak
 from bot.handlers.common import data, display_name, from_person, keyboard, person, toast
 from bot.handlers.quiz import quiz_service
 from bot.storage.repository import User
@@ -35,7 +34,6 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         }
         for stat in await svc.repo.topic_stats(user.user_id)
     ]
-    streak = Streak(user.streak_current, user.streak_best, user.streak_last_day)
     await message.reply_text(
         svc.render(
             lang,
@@ -43,7 +41,7 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             answered=user.answered,
             accuracy=round(100 * user.correct / user.answered) if user.answered else 0,
             topics=topics,
-            streak=quiz_service(svc).streak_today(streak, svc.clock()),
+            streak=quiz_service(svc).streak_today(user, svc.clock()),
             best=user.streak_best,
             points=user.points,
             rank=await svc.repo.rank_of(user.user_id),

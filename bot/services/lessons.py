@@ -543,7 +543,7 @@ class LessonService:
         if user is None:
             return Refusal.INVALID
         now = self.clock()
-        today = QuizService(self.repo, self.content, self.settings.timezone).today(now)
+        today = QuizService(self.repo, self.content, self.settings.timezone).today(now, user)
         correct = grade_answer(question, chosen)
         streak = record_activity(
             Streak(user.streak_current, user.streak_best, user.streak_last_day), today

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.content import Bank, Question
 from bot.domain.quiz import (
@@ -108,8 +110,13 @@ class QuizService:
         ]
         return await self.repo.create_session(user_id, bank_id, kind, question_ids, orders, now)
 
-    def today(self, now: datetime) -> date:
-        return now.astimezone(self.timezone).date()
+    def today(self, now: datetime, user: User | None = None) -> date:
+        """The person's local day (their /timezone, else the bot's): streaks count these."""
+        zone = self.timezone
+        if user is not None and user.timezone:
+            with contextlib.suppress(ZoneInfoNotFoundError, ValueError):
+                zone = ZoneInfo(user.timezone)
+        return now.astimezone(zone).date()
 
     async def present(self, session: QuizSession, now: datetime) -> Presentation | None:
         """The current question; questions removed or reshaped since the start are skipped."""
@@ -186,7 +193,7 @@ class QuizService:
         chosen = to_bank_indices(shown.order, choice)
         correct = grade_answer(question, chosen)
         points = points_for(question, correct)
-        today = self.today(now)
+        today = self.today(now, user)
         streak = record_activity(
             Streak(user.streak_current, user.streak_best, user.streak_last_day), today
         )
@@ -271,6 +278,7 @@ class QuizService:
             session.user_id, session.bank_id, now, kind=SessionKind.RETRY, question_ids=missed
         )
 
-    def streak_today(self, streak: Streak, now: datetime) -> int:
+    def streak_today(self, user: User, now: datetime) -> int:
         """The streak to show today: 0 once a whole day has passed without activity."""
-        return current_streak(streak, self.today(now))
+        streak = Streak(user.streak_current, user.streak_best, user.streak_last_day)
+        return current_streak(streak, self.today(now, user))

@@ -33,6 +33,7 @@ class User:
     streak_best: int
     streak_last_day: date | None
     created_at: datetime
+    timezone: str | None = None  # set with /timezone (kept with the lesson subscription)
 
 
 def _user(row: aiosqlite.Row) -> User:
@@ -50,6 +51,7 @@ def _user(row: aiosqlite.Row) -> User:
         if row["streak_last_day"]
         else None,
         created_at=datetime.fromisoformat(row["created_at"]),
+        timezone=row["tz"],
     )
 
 
@@ -195,7 +197,11 @@ class Repository:
     # --- users ------------------------------------------------------------------------------
 
     async def get_user(self, user_id: int) -> User | None:
-        row = await self._one("SELECT * FROM users WHERE user_id = ?", (user_id,))
+        row = await self._one(
+            "SELECT u.*, s.tz FROM users u LEFT JOIN lesson_subscribers s "
+            "ON s.chat_id = u.user_id WHERE u.user_id = ?",
+            (user_id,),
+        )
         return _user(row) if row else None
 
     async def ensure_user(self, user_id: int, language: str, now: datetime) -> User:
@@ -205,15 +211,15 @@ class Repository:
         write transaction.
         """
         user = await self.get_user(user_id)
-        if user is not None:
-            return user
-        row = await self._write_one(
-            "INSERT INTO users (user_id, language, created_at) VALUES (?, ?, ?) "
-            "ON CONFLICT (user_id) DO UPDATE SET user_id = excluded.user_id RETURNING *",
-            (user_id, language, now.isoformat()),
-        )
-        assert row is not None
-        return _user(row)
+        if user is None:
+            await self._write(
+                "INSERT INTO users (user_id, language, created_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (user_id) DO NOTHING",
+                (user_id, language, now.isoformat()),
+            )
+            user = await self.get_user(user_id)
+        assert user is not None
+        return user
 
     async def set_language(self, user_id: int, language: str) -> None:
         await self._write("UPDATE users SET language = ? WHERE user_id = ?", (language, user_id))

@@ -382,3 +382,19 @@ async def test_operators_hear_of_an_error_once_without_private_content(bot: Harn
         await bot.send(USER, "/help")
     bot.errors.clear()
     assert len(bot.emu.messages(1)) == 2
+
+
+async def test_streak_days_follow_the_persons_own_time_zone(bot: Harness) -> None:
+    """02:00 UTC on 15 March is the 15th in Shanghai but still the 14th in New York."""
+    await bot.send(USER, "/timezone America/New_York")
+    await bot.send(USER, "/start cards")
+    await answer(bot, correct=True)
+    await bot.send(77, "/start cards")  # someone on the bot's default time zone
+    await answer(bot, correct=True, user_id=77)
+    assert bot.repo is not None
+    new_yorker = await bot.repo.get_user(USER)
+    shanghai = await bot.repo.get_user(77)
+    assert new_yorker is not None
+    assert shanghai is not None
+    assert str(new_yorker.streak_last_day) == "2026-03-14"
+    assert str(shanghai.streak_last_day) == "2026-03-15"
