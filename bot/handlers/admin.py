@@ -7,20 +7,17 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes
 
-from bot.context import services
+from bot.handlers.common import from_operator
 
 MAX_PROBLEMS_SHOWN = 20
 
 
 async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
+    operator = await from_operator(update, context)
+    if operator is None:
         return
-    svc = services(context)
+    message, svc = operator
     lang = svc.settings.default_language
-    if not svc.is_owner(user.id):
-        await message.reply_text(svc.render(lang, "owner_only"))
-        return
     result = svc.content.reload()
     catalog = svc.content.catalog
     await message.reply_text(

@@ -67,6 +67,20 @@ async def from_person(
     return Private(message, tg_user, svc, await person(svc, tg_user))
 
 
+async def from_operator(
+    update: Update, context: CallbackContext[Any, Any, Any, Any]
+) -> tuple[Message, Services] | None:
+    """The message and services when an operator (OWNER_IDS) sent it; anyone else is told no."""
+    message, tg_user = update.effective_message, update.effective_user
+    if message is None or tg_user is None:
+        return None
+    svc = services(context)
+    if not svc.is_owner(tg_user.id):
+        await message.reply_text(svc.render(svc.settings.default_language, "owner_only"))
+        return None
+    return message, svc
+
+
 def display_name(tg_user: TgUser) -> str:
     return tg_user.full_name.strip()[:32] or str(tg_user.id)
 

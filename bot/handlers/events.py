@@ -37,7 +37,15 @@ from bot.domain.events import (
     EventStatus,
 )
 from bot.domain.limits import GROUP_MESSAGES_PER_MINUTE, POLL_QUESTION, tg_len
-from bot.handlers.common import data, display_name, is_not_modified, keyboard, parse_ints, toast
+from bot.handlers.common import (
+    data,
+    display_name,
+    from_operator,
+    is_not_modified,
+    keyboard,
+    parse_ints,
+    toast,
+)
 from bot.handlers.groups import group_staff
 from bot.services.events import (
     Board,
@@ -633,14 +641,11 @@ async def _send_report(rt: EventRuntime, event: Event, user_id: int) -> bool:
 
 async def volunteer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """``/volunteer add|remove|list`` for operators, by reply or by user id."""
-    message, user = update.effective_message, update.effective_user
-    if message is None or user is None:
+    operator = await from_operator(update, context)
+    if operator is None:
         return
-    svc = services(context)
+    message, svc = operator
     lang = _lang(svc)
-    if not svc.is_owner(user.id):
-        await message.reply_text(svc.render(lang, "owner_only"))
-        return
     args = context.args or []
     action = args[0].lower() if args else ""
     if action == "list" and len(args) == 1:
@@ -665,7 +670,8 @@ async def volunteer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await message.reply_text(svc.render(lang, "event_volunteer", action="usage"))
         return
     if action == "add":
-        added = await svc.repo.add_volunteer(target_id, name, user.id, svc.clock())
+        granted_by = update.effective_user.id if update.effective_user else 0
+        added = await svc.repo.add_volunteer(target_id, name, granted_by, svc.clock())
         result = "added" if added else "already"
     else:
         result = "removed" if await svc.repo.remove_volunteer(target_id) else "not_found"

@@ -32,7 +32,16 @@ from telegram.ext import (
 from bot.context import Services, services
 from bot.domain.content import QuestionType
 from bot.domain.schedule import ChatKind, format_hhmm, parse_hhmm
-from bot.handlers.common import Button, data, is_not_modified, keyboard, parse_ints, person, toast
+from bot.handlers.common import (
+    Button,
+    data,
+    from_operator,
+    is_not_modified,
+    keyboard,
+    parse_ints,
+    person,
+    toast,
+)
 from bot.handlers.groups import group_staff
 from bot.handlers.quiz import LETTERS, private_only
 from bot.render import Renderer
@@ -42,6 +51,7 @@ from bot.services.lessons import (
     Outgoing,
     Rejected,
     RetryLater,
+    ScheduleView,
     SubscribeRefusal,
     Transient,
     Unreachable,
@@ -287,6 +297,19 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _subscribe(message, svc, chat.id, chat_kind(chat.type), lang, at)
 
 
+def _schedule_fields(svc: Services, view: ScheduleView, kind: ChatKind) -> dict[str, Any]:
+    """What every schedule message shows: time, zone, next push, quiet hours."""
+    quiet = svc.settings.quiet_hours
+    return {
+        "time": format_hhmm(view.send_at),
+        "zone": view.zone.key,
+        "next": view.next_push,
+        "group": kind == "group",
+        "quiet_start": format_hhmm(quiet.start),
+        "quiet_end": format_hhmm(quiet.end),
+    }
+
+
 async def _subscribe(
     message: Message, svc: Services, chat_id: int, kind: ChatKind, lang: str, at: Any
 ) -> None:
@@ -306,16 +329,7 @@ async def _subscribe(
         return
     view = await service.schedule(chat_id, svc.clock())
     await message.reply_text(
-        svc.render(
-            lang,
-            "lesson_subscribed",
-            time=format_hhmm(view.send_at),
-            zone=view.zone.key,
-            next=view.next_push,
-            group=kind == "group",
-            quiet_start=format_hhmm(quiet.start),
-            quiet_end=format_hhmm(quiet.end),
-        ),
+        svc.render(lang, "lesson_subscribed", **_schedule_fields(svc, view, kind)),
         reply_markup=keyboard(menu_rows(svc, lang, kind, active=True)),
     )
 
@@ -388,21 +402,15 @@ async def send_schedule(
     view = await lesson_service(svc).schedule(chat_id, svc.clock())
     sub = view.subscription
     active = sub is not None and sub.active
-    quiet = svc.settings.quiet_hours
     await message.reply_text(
         svc.render(
             lang,
             "lesson_schedule",
             active=active,
             reason=sub.inactive_reason if sub is not None and not active else None,
-            time=format_hhmm(view.send_at),
-            zone=view.zone.key,
-            next=view.next_push,
             sent=view.lessons_sent,
             total=view.lessons_total,
-            quiet_start=format_hhmm(quiet.start),
-            quiet_end=format_hhmm(quiet.end),
-            group=kind == "group",
+            **_schedule_fields(svc, view, kind),
         ),
         reply_markup=keyboard(menu_rows(svc, lang, kind, active=active)),
     )
@@ -433,14 +441,11 @@ async def timezone_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 
 async def broadcast_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message, tg_user = update.effective_message, update.effective_user
-    if message is None or tg_user is None:
+    operator = await from_operator(update, context)
+    if operator is None:
         return
-    svc = services(context)
+    message, svc = operator
     lang = svc.settings.default_language
-    if not svc.is_owner(tg_user.id):
-        await message.reply_text(svc.render(lang, "owner_only"))
-        return
     stats = await lesson_service(svc).stats(svc.clock())
     await message.reply_text(
         svc.render(
