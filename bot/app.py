@@ -23,10 +23,12 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.config import Settings
+from bot.config import Settings, StartupError
+from bot.connection import build_requests, describe_startup_error
 from bot.context import SERVICES_KEY, Services, utc_now
 from bot.handlers import admin, events, lessons, profile, quiz
 from bot.handlers.menu import register_commands
+from bot.logs import redact
 from bot.render import Renderer
 from bot.services.content import ContentStore
 from bot.storage.repository import Repository
@@ -117,7 +119,7 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         svc.settings.default_language,
         "error_report",
         error=error,
-        detail=str(context.error)[:300],
+        detail=redact(str(context.error))[:300],
         where=kind,
         time=now.astimezone(svc.settings.timezone).strftime("%Y-%m-%d %H:%M"),
     )
@@ -129,13 +131,19 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def serve(settings: Settings, content: ContentStore) -> None:
-    """Long-poll Telegram until SIGINT/SIGTERM; SIGHUP reloads the content."""
+    """Long-poll Telegram until SIGINT/SIGTERM; SIGHUP reloads the content.
+
+    A failure to reach the Bot API at start-up raises ``StartupError`` with one sentence.
+    """
     repo = await Repository.open(settings.database_path)
     try:
+        send, updates = build_requests(settings)
         app = build_application(
             settings,
             repo=repo,
             content=content,
+            request=send,
+            get_updates_request=updates,
             rate_limiter=lessons.rate_limiter(),
             schedule_jobs=True,
         )
@@ -145,18 +153,40 @@ async def serve(settings: Settings, content: ContentStore) -> None:
             loop.add_signal_handler(signum, stop.set)
         with contextlib.suppress(NotImplementedError, AttributeError):
             loop.add_signal_handler(signal.SIGHUP, content.reload)
-        async with app:
-            await app.start()
-            svc = app.bot_data[SERVICES_KEY]
-            await register_commands(app.bot, svc.render, settings.default_language)
-            await events.resume_events(app)  # events running when the process stopped
-            assert app.updater is not None
-            await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
-            me = app.bot.username
-            log.info("serving as @%s; press Ctrl+C to stop", me)
+        try:
+            await app.initialize()
+        except TelegramError as exc:
+            raise _startup_error(exc, settings) from None
+        try:
+            await _start(app, settings)
+            log.info("serving as @%s; press Ctrl+C to stop", app.bot.username)
             await stop.wait()
             log.info("stopping")
-            await app.updater.stop()
-            await app.stop()
+        finally:
+            if app.updater is not None and app.updater.running:
+                await app.updater.stop()
+            if app.running:
+                await app.stop()
+            await app.shutdown()
     finally:
         await repo.close()
+
+
+async def _start(app: PTBApplication, settings: Settings) -> None:
+    try:
+        await app.start()
+        svc = app.bot_data[SERVICES_KEY]
+        await register_commands(app.bot, svc.render, settings.default_language)
+        await events.resume_events(app)  # events running when the process stopped
+        assert app.updater is not None
+        await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
+    except TelegramError as exc:
+        raise _startup_error(exc, settings) from None
+
+
+def _startup_error(exc: TelegramError, settings: Settings) -> BaseException:
+    """One sentence for the operator; the original (whose text may hold the token) is dropped."""
+    described = describe_startup_error(exc, settings)
+    if described is None:
+        return StartupError(f"the Bot API refused to start the bot ({type(exc).__name__})")
+    return StartupError(described)

@@ -5,15 +5,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.config import ConfigError, Settings, check_database_path, load_settings
+from bot.config import (
+    ConfigError,
+    Settings,
+    StartupError,
+    check_database_path,
+    load_settings,
+    secrets_of,
+)
 from bot.content.loader import load_content
 from bot.content.problems import summary
 from bot.content.schema import BankFileModel, LessonFileModel
-from bot.logs import setup_logging
+from bot.logs import redact, setup_logging
 from bot.storage.db import DatabaseError, connect
 
 PREVIEW_NOTE = """\
@@ -70,8 +78,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DatabaseError as exc:
         print(f"quizbot: database error: {exc}", file=sys.stderr)
         return 1
+    except StartupError as exc:
+        print(f"quizbot: cannot start: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug: logged with its traceback, secrets masked everywhere
+        logging.getLogger("bot").exception("unexpected error")
+        print(
+            f"quizbot: unexpected error: {redact(f'{type(exc).__name__}: {exc}')}", file=sys.stderr
+        )
+        return 1
 
 
 def _validate(settings: Settings, paths: list[Path]) -> int:
@@ -86,7 +103,7 @@ def _validate(settings: Settings, paths: list[Path]) -> int:
 
 
 def _run(settings: Settings) -> int:
-    setup_logging(settings.log_level, secrets=[settings.token or ""])
+    setup_logging(settings.log_level, secrets=secrets_of(settings))
     if settings.token is None:
         print(PREVIEW_NOTE.format(host="127.0.0.1", port=8080), file=sys.stderr)
         return _preview(settings, "127.0.0.1", 8080, keep_data=False)

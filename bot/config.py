@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
@@ -34,10 +35,15 @@ class ConfigError(Exception):
     """A configuration value is wrong; the message is meant for the operator."""
 
 
+class StartupError(Exception):
+    """The bot cannot start (the Bot API refused or cannot be reached); one sentence."""
+
+
 @dataclass(frozen=True)
 class Settings:
     token: str | None = field(default=None, repr=False)
     base_url: str = DEFAULT_BASE_URL
+    proxy: str | None = field(default=None, repr=False)  # may carry a password
     database_path: Path = Path("data/quizbot.sqlite3")
     quizzes_dir: Path = Path("quizzes")
     content_dir: Path = Path("content")
@@ -91,6 +97,9 @@ def load_settings(
             f"TELEGRAM_BASE_URL={base_url!r} is not an http:// or https:// address "
             f"(the default is {DEFAULT_BASE_URL})"
         )
+    proxy = get("TELEGRAM_PROXY", "") or None
+    if proxy is not None:
+        _check_proxy(proxy)
     language = get("DEFAULT_LANGUAGE", "zh")
     if language not in LANGUAGES:
         raise ConfigError(f"DEFAULT_LANGUAGE={language!r} is not one of: {', '.join(LANGUAGES)}")
@@ -137,6 +146,7 @@ def load_settings(
     return Settings(
         token=token,
         base_url=base_url,
+        proxy=proxy,
         database_path=database_path,
         quizzes_dir=Path(get("QUIZZES_DIR", "quizzes")).expanduser(),
         content_dir=Path(get("CONTENT_DIR", "content")).expanduser(),
@@ -147,6 +157,33 @@ def load_settings(
         lesson_time=lesson_time,
         quiet_hours=quiet_hours,
     )
+
+
+PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+
+
+def _check_proxy(proxy: str) -> None:
+    parts = urlsplit(proxy)
+    if parts.scheme not in PROXY_SCHEMES or not parts.hostname:
+        shown = f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}" if parts.scheme else "…"
+        raise ConfigError(
+            f"TELEGRAM_PROXY={shown!r} is not a proxy address such as http://127.0.0.1:3128 or "
+            f"socks5://127.0.0.1:1080 (schemes: {', '.join(PROXY_SCHEMES)})"
+        )
+    try:
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError:
+        raise ConfigError(
+            f"TELEGRAM_PROXY has a port that is not a number ({parts.hostname}:…)"
+        ) from None
+
+
+def secrets_of(settings: Settings) -> list[str]:
+    """What must never reach a log: the token and a proxy's password."""
+    found = [settings.token or ""]
+    if settings.proxy:
+        found.append(urlsplit(settings.proxy).password or "")
+    return [s for s in found if s]
 
 
 def check_database_path(settings: Settings) -> None:

@@ -15,6 +15,7 @@ from bot.config import (
     Settings,
     check_database_path,
     load_settings,
+    secrets_of,
 )
 
 TOKEN = "123456789:AAFakeTokenForTestsOnly_abcdefghij"
@@ -99,3 +100,20 @@ def test_database_folder_that_cannot_exist_is_refused(tmp_path: Path) -> None:
     settings = load_settings({"DATABASE_PATH": str(blocker / "db.sqlite3")}, env_file=None)
     with pytest.raises(ConfigError, match=r"^DATABASE_PATH='.*': cannot create the folder"):
         check_database_path(settings)
+
+
+def test_proxy_accepts_http_https_and_socks5_and_hides_its_password() -> None:
+    for proxy in ("http://127.0.0.1:3128", "https://p:8443", "socks5://u:pw@10.0.0.1:1080"):
+        settings = load_settings({"TELEGRAM_PROXY": proxy}, env_file=None)
+        assert settings.proxy == proxy
+        assert proxy not in repr(settings)
+    assert secrets_of(
+        load_settings({"TELEGRAM_PROXY": "socks5://u:hunter22@h:1"}, env_file=None)
+    ) == ["hunter22"]
+
+
+@pytest.mark.parametrize("proxy", ["ftp://h:1", "127.0.0.1:3128", "socks4://h:1", "http://h:x"])
+def test_a_bad_proxy_is_one_sentence_without_its_password(proxy: str) -> None:
+    with pytest.raises(ConfigError, match="TELEGRAM_PROXY") as caught:
+        load_settings({"TELEGRAM_PROXY": proxy.replace("//", "//user:secretpw@")}, env_file=None)
+    assert "secretpw" not in str(caught.value)

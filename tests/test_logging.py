@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from bot.config import Settings
-from bot.logs import FORMAT, RedactFilter, setup_logging
+from bot.logs import FORMAT, RedactFilter, Redactor, setup_logging
 from tests.harness import Clock, Harness
 
 from .conftest import DATA
@@ -61,3 +61,40 @@ def test_httpx_is_kept_quiet_because_it_logs_urls() -> None:
         assert logging.getLogger("httpcore").getEffectiveLevel() == logging.WARNING
     finally:
         remove_our_handler()
+
+
+def test_a_traceback_holding_the_token_is_masked_for_every_handler() -> None:
+    """PTB's InvalidToken says "The token `…` was rejected": its traceback must not show it."""
+    token = "123456789:AASecretInTheException_abcdefgh"
+    setup_logging(logging.DEBUG, secrets=[token])
+    seen: list[str] = []
+
+    class Collect(logging.Handler):  # a handler that is not ours, with a plain formatter
+        def emit(self, record: logging.LogRecord) -> None:
+            seen.append(logging.Formatter(FORMAT).format(record))
+
+    foreign = Collect()
+    logging.getLogger().addHandler(foreign)
+    try:
+        try:
+            raise ValueError(f"The token `{token}` was rejected by the server.")
+        except ValueError:
+            logging.getLogger("telegram.ext.Application").exception("stopping: %s", token)
+        logging.getLogger("x").info("quoted %s", "123456789%3AASecretInTheException_abcdefgh")
+    finally:
+        logging.getLogger().removeHandler(foreign)
+        remove_our_handler()
+    assert len(seen) == 2
+    assert "Traceback" in seen[0]
+    for line in seen:
+        assert token.split(":")[1] not in line
+        assert "ASecretInTheException" not in line
+        assert "<redacted>" in line
+
+
+def test_redactor_masks_the_secret_half_and_url_quoted_forms() -> None:
+    redact = Redactor(["42:ABCDEFGHIJKLMNOP"])
+    assert redact("bot42:ABCDEFGHIJKLMNOP/getMe") == "bot<redacted>/getMe"
+    assert redact("42%3AABCDEFGHIJKLMNOP") == "<redacted>"
+    assert redact("half ABCDEFGHIJKLMNOP") == "half <redacted>"
+    assert redact("the bot id 42 is public") == "the bot id 42 is public"

@@ -21,6 +21,7 @@ import contextlib
 import errno
 import json
 import socket
+import ssl
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -69,8 +70,12 @@ class EmulatorServer:
         static_dir: Path | None = None,
         status: Callable[[], JSONDict | None] | None = None,
         extra_files: Mapping[str, Path] | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+        extra_host_names: tuple[str, ...] = (),
     ) -> None:
         self.emulator = emulator
+        self.ssl_context = ssl_context  # https, for tests of TLS and proxies
+        self.host_names = frozenset(LOOPBACK_HOSTS) | set(extra_host_names)
         self.host = host
         self.port = port
         self.static_dir = static_dir
@@ -106,7 +111,7 @@ class EmulatorServer:
         runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=1.0)
         try:
             await runner.setup()
-            await web.SockSite(runner, sock).start()
+            await web.SockSite(runner, sock, ssl_context=self.ssl_context).start()
         except BaseException:
             sock.close()
             await runner.cleanup()
@@ -160,7 +165,7 @@ class EmulatorServer:
         127.0.0.1 (DNS rebinding) must not reach the chat or the Bot API from a browser."""
         if self.host in LOOPBACK_HOSTS:
             name = (request.host or "").rsplit(":", 1)[0] if request.host else ""
-            if name.strip("[]") not in LOOPBACK_HOSTS:
+            if name.strip("[]") not in self.host_names:
                 return _page_error(421, "this server answers only 127.0.0.1 and localhost")
         return await handler(request)
 

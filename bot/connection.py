@@ -1,0 +1,159 @@
+"""How the bot reaches the Bot API, and what to tell the operator when it cannot.
+
+Both requests (the one for sending and the one for ``getUpdates``) go through the same proxy:
+``TELEGRAM_PROXY`` when set (http, https or socks5), else the standard ``HTTPS_PROXY`` /
+``ALL_PROXY`` / ``NO_PROXY`` variables. A Bot API on this computer (the preview, tests, a
+self-hosted server on loopback) is always reached directly.
+
+A start-up failure becomes one sentence with the cause and the fix (``describe_startup_error``);
+nothing here ever formats the token.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
+from telegram.request import HTTPXRequest
+
+from bot.config import DEFAULT_BASE_URL, Settings
+from bot.logs import redact
+
+SEND_POOL_SIZE = 64
+"""Concurrent sends; the rate limiter, not the pool, decides the pace."""
+PROXY_HINT = (
+    "if Telegram is blocked where this runs, set TELEGRAM_PROXY (http://, https:// or "
+    "socks5:// address of a proxy) or run a Bot API server where Telegram is reachable and "
+    "point TELEGRAM_BASE_URL at it"
+)
+
+
+def is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def build_requests(settings: Settings) -> tuple[HTTPXRequest, HTTPXRequest]:
+    """The request for sending and the one for ``getUpdates``, with the same proxy rules."""
+    direct = is_loopback(settings.base_url)
+    proxy = None if direct else settings.proxy
+    # trust_env=False: neither a proxy from the environment nor .netrc for a local Bot API.
+    kwargs = {"trust_env": not direct}
+    send = HTTPXRequest(connection_pool_size=SEND_POOL_SIZE, proxy=proxy, httpx_kwargs=kwargs)
+    updates = HTTPXRequest(connection_pool_size=1, proxy=proxy, httpx_kwargs=kwargs)
+    return send, updates
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def _text(exc: BaseException) -> str:
+    return " | ".join(f"{type(e).__name__}: {e}" for e in _chain(exc)).lower()
+
+
+def where(settings: Settings) -> str:
+    """The Bot API server named for the operator: scheme, host and port, never the path."""
+    parts = urlsplit(settings.base_url)
+    return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}"
+
+
+def describe_startup_error(exc: BaseException, settings: Settings) -> str | None:
+    """One sentence naming the cause and the fix, or None for errors that are not about
+    reaching the Bot API (those are programming errors and keep their traceback)."""
+    server = where(settings)
+    via = f" through the proxy {where_proxy(settings.proxy)}" if settings.proxy else ""
+    text = _text(exc)
+    if isinstance(exc, InvalidToken):
+        if "not found" in text or "404" in text:
+            default = settings.base_url == DEFAULT_BASE_URL
+            return f"the Bot API at {server} answered 404 Not Found: " + (
+                "Telegram does not know this TELEGRAM_BOT_TOKEN; copy the token again "
+                "from @BotFather (/token) into .env"
+                if default
+                else "TELEGRAM_BASE_URL does not point at a Bot API server (it should end "
+                f"in /bot, like the default {DEFAULT_BASE_URL}); fix it in .env"
+            )
+        return (
+            f"the Bot API at {server} refused TELEGRAM_BOT_TOKEN (401 Unauthorized): the token "
+            "was revoked or mistyped; get the current one from @BotFather (/token) and put it "
+            "in .env"
+        )
+    if isinstance(exc, TimedOut):
+        return f"the Bot API at {server} did not answer in time{via}; {PROXY_HINT}"
+    if isinstance(exc, NetworkError):
+        if any(
+            marker in text
+            for marker in (
+                "name or service not known",
+                "temporary failure in name resolution",
+                "nodename nor servname",
+                "no address associated",
+                "getaddrinfo failed",
+                "name resolution",
+            )
+        ):
+            return (
+                f"cannot look up the address of {server}{via} (DNS failure): check the host in "
+                f"TELEGRAM_BASE_URL and this computer's DNS; {PROXY_HINT}"
+            )
+        if any(marker in text for marker in ("ssl", "certificate", "tls")):
+            return (
+                f"the secure connection to {server}{via} failed (TLS): the server's certificate "
+                "was not accepted or it does not speak https; check TELEGRAM_BASE_URL (http:// "
+                "or https://) and the computer's clock and CA certificates"
+            )
+        if "proxy" in text or ("socks" in text and settings.proxy):
+            return (
+                f"the proxy {where_proxy(settings.proxy)} refused or failed the connection to "
+                f"{server}: check TELEGRAM_PROXY"
+            )
+        if any(
+            marker in text
+            for marker in (
+                "connecterror",
+                "connection refused",
+                "connect call failed",
+                "all connection attempts failed",
+                "network is unreachable",
+                "no route to host",
+                "connecttimeout",
+            )
+        ):
+            return f"cannot reach the Bot API at {server}{via}; {PROXY_HINT}"
+        return (
+            f"the Bot API at {server} answered with an error ({_short(exc)}); try again later, "
+            "and if it persists check TELEGRAM_BASE_URL"
+        )
+    if isinstance(exc, TelegramError):
+        if "invalid server response" in text:
+            return (
+                f"the server at {server} did not answer like a Bot API (its reply is not "
+                "Telegram's JSON): check TELEGRAM_BASE_URL"
+            )
+        return f"the Bot API at {server} refused to start the bot ({_short(exc)})"
+    return None
+
+
+def _short(exc: BaseException) -> str:
+    return redact(str(exc)).strip().splitlines()[0][:160] if str(exc).strip() else "no detail"
+
+
+def where_proxy(proxy: str | None) -> str:
+    """A proxy address without its user name and password."""
+    if not proxy:
+        return "none"
+    parts = urlsplit(proxy)
+    return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}"
