@@ -136,7 +136,7 @@ async def ours(users: int, folder: Path) -> list[float]:
                 await app.process_update(
                     Update.de_json(command(n + 1, user_id, "/start card_skimming"), app.bot)
                 )
-                session = await repo.open_session(user_id)
+                session = await repo.quizzes.open_session(user_id)
                 assert session is not None
                 assert session.message_id is not None
                 presses.append(
@@ -147,7 +147,7 @@ async def ours(users: int, folder: Path) -> list[float]:
                 start = time.perf_counter()
                 await app.process_update(update)
                 durations.append(time.perf_counter() - start)
-            stored = sum([len(await repo.session_answers(n)) for n in range(1, users + 1)])
+            stored = sum([len(await repo.quizzes.session_answers(n)) for n in range(1, users + 1)])
             assert stored == users, "every answer was stored"
     finally:
         await repo.close()

@@ -57,8 +57,8 @@ async def run(subscribers: int) -> dict[str, float]:
         users = range(FIRST_USER, FIRST_USER + subscribers)
         for user_id in users:
             emulator.add_user(user_id)
-            await repo.ensure_user(user_id, "zh", now)
-            await repo.subscribe_lessons(user_id, "private", "zh", "20:00", now)
+            await repo.people.ensure_user(user_id, "zh", now)
+            await repo.lessons.subscribe_lessons(user_id, "private", "zh", "20:00", now)
         app = build_application(
             settings,
             repo=repo,

@@ -77,7 +77,7 @@ async def measure() -> list[Row]:
             emu.user_sends(ADMIN, group, "/event_new 5 60")
             emu.user_sends(ADMIN, group, "/event_start")
             await process_pending_updates(app, emu)
-            event = await repo.live_event(group)
+            event = await repo.events.live_event(group)
             assert event is not None
             clock.now += timedelta(seconds=3)
             await service.tick(event.id, clock())
@@ -94,7 +94,7 @@ async def measure() -> list[Row]:
                 await app.process_update(Update.de_json(data, app.bot))
             handled = len(queued)
             scoring = time.perf_counter() - started
-            stored = len(await repo.event_answers(event.id))
+            stored = len(await repo.players.event_answers(event.id))
 
             started = time.perf_counter()
             board = await service.board(event)

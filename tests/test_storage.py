@@ -38,11 +38,11 @@ async def test_fresh_database_is_migrated_with_pragmas(tmp_path: Path) -> None:
 async def test_migrating_twice_keeps_data(tmp_path: Path) -> None:
     path = tmp_path / "bot.sqlite3"
     repo = await Repository.open(path)
-    await repo.ensure_user(42, "zh", NOW)
+    await repo.people.ensure_user(42, "zh", NOW)
     await repo.close()
     repo = await Repository.open(path)
     try:
-        user = await repo.get_user(42)
+        user = await repo.people.get_user(42)
     finally:
         await repo.close()
     assert user is not None
@@ -67,8 +67,8 @@ async def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
 async def test_ensure_user_is_idempotent_and_keeps_first_language(tmp_path: Path) -> None:
     repo = await Repository.open(tmp_path / "bot.sqlite3")
     try:
-        first = await repo.ensure_user(7, "en", NOW)
-        again = await repo.ensure_user(7, "zh", NOW)
+        first = await repo.people.ensure_user(7, "en", NOW)
+        again = await repo.people.ensure_user(7, "zh", NOW)
     finally:
         await repo.close()
     assert first == again
@@ -78,11 +78,11 @@ async def test_ensure_user_is_idempotent_and_keeps_first_language(tmp_path: Path
 async def test_opting_out_of_the_leaderboard_forgets_the_name(tmp_path: Path) -> None:
     repo = await Repository.open(tmp_path / "bot.sqlite3")
     try:
-        await repo.ensure_user(7, "zh", NOW)
-        await repo.set_show_name(7, True, "小王")
-        shown = await repo.get_user(7)
-        await repo.set_show_name(7, False, "小王")
-        hidden = await repo.get_user(7)
+        await repo.people.ensure_user(7, "zh", NOW)
+        await repo.people.set_show_name(7, True, "小王")
+        shown = await repo.people.get_user(7)
+        await repo.people.set_show_name(7, False, "小王")
+        hidden = await repo.people.get_user(7)
     finally:
         await repo.close()
     assert shown is not None
@@ -94,11 +94,11 @@ async def test_opting_out_of_the_leaderboard_forgets_the_name(tmp_path: Path) ->
 async def test_delete_user_removes_everything(tmp_path: Path) -> None:
     repo = await Repository.open(tmp_path / "bot.sqlite3")
     try:
-        await repo.ensure_user(7, "zh", NOW)
-        assert (await repo.export_user(7))["users"][0]["user_id"] == 7
-        assert await repo.delete_user(7) is True
-        assert await repo.delete_user(7) is False
-        exported = await repo.export_user(7)
+        await repo.people.ensure_user(7, "zh", NOW)
+        assert (await repo.privacy.export_user(7))["users"][0]["user_id"] == 7
+        assert await repo.privacy.delete_user(7) is True
+        assert await repo.privacy.delete_user(7) is False
+        exported = await repo.privacy.export_user(7)
     finally:
         await repo.close()
     assert all(rows == [] for rows in exported.values())
@@ -110,24 +110,24 @@ async def test_a_concurrent_write_never_joins_another_tasks_transaction(tmp_path
 
     repo = await Repository.open(tmp_path / "bot.sqlite3")
     try:
-        await repo.ensure_user(1, "zh", NOW)
+        await repo.people.ensure_user(1, "zh", NOW)
         inside = asyncio.Event()
 
         async def handler_that_fails() -> None:
-            async with repo.transaction():
-                await repo.set_language(1, "en")
+            async with repo.db.transaction():
+                await repo.people.set_language(1, "en")
                 inside.set()
                 await asyncio.sleep(0.05)  # the job runs now
                 raise RuntimeError("boom")
 
         async def job() -> None:
             await inside.wait()
-            await repo.ensure_user(2, "zh", NOW)
+            await repo.people.ensure_user(2, "zh", NOW)
 
         results = await asyncio.gather(handler_that_fails(), job(), return_exceptions=True)
         assert isinstance(results[0], RuntimeError)
-        first = await repo.get_user(1)
-        second = await repo.get_user(2)
+        first = await repo.people.get_user(1)
+        second = await repo.people.get_user(2)
     finally:
         await repo.close()
     assert first is not None

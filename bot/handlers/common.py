@@ -30,7 +30,7 @@ def guess_language(code: str | None, default: str) -> str:
 
 async def person(svc: Services, tg_user: TgUser) -> User:
     """The stored person, created on first contact with a guessed language."""
-    user = await svc.repo.ensure_user(
+    user = await svc.repo.people.ensure_user(
         tg_user.id,
         guess_language(tg_user.language_code, svc.settings.default_language),
         svc.clock(),
@@ -38,7 +38,7 @@ async def person(svc: Services, tg_user: TgUser) -> User:
     if user.show_name:
         name = display_name(tg_user)
         if name != user.display_name:
-            await svc.repo.set_show_name(user.user_id, True, name)
+            await svc.repo.people.set_show_name(user.user_id, True, name)
     return user
 
 

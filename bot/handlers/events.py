@@ -322,7 +322,7 @@ class TelegramOutbox:
             "event_report_caption",
             bank=self._bank_title(event),
             date=_local_date(self.svc, event),
-            participants=await self.svc.repo.participant_count(event.id),
+            participants=await self.svc.repo.players.participant_count(event.id),
         )
         try:
             await self.bot.send_document(
@@ -422,7 +422,7 @@ async def resume_events(app: PTBApp) -> list[int]:
     """
     rt = runtime(app)
     resumed: list[int] = []
-    for event in await rt.svc.repo.running_events():
+    for event in await rt.svc.repo.events.running_events():
         try:
             await rt.service.recover(event.id, rt.svc.clock())
         except (RetryAfter, TimedOut, NetworkError) as exc:
@@ -567,7 +567,7 @@ async def event_resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if guarded is None:
         return
     message, chat_id, rt = guarded
-    live = await rt.svc.repo.live_event(chat_id)
+    live = await rt.svc.repo.events.live_event(chat_id)
     if live is not None and live.status is EventStatus.PAUSED:  # say so before the next poll
         await message.reply_text(rt.svc.render(_lang(rt.svc), "event_control", action="resumed"))
     outcome = await rt.service.resume(chat_id, rt.svc.clock())
@@ -599,10 +599,10 @@ async def event_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     repo = svc.repo
     if chat.type == ChatType.PRIVATE:
         wanted = parse_ints(context.args or [], 1) if context.args else None
-        candidates = await repo.ended_events(limit=20)
+        candidates = await repo.events.ended_events(limit=20)
         if wanted is not None:
             candidates = [e for e in candidates if e.id == wanted[0]]
-            single = await repo.get_event(wanted[0])
+            single = await repo.events.get_event(wanted[0])
             if not candidates and single is not None and not single.status.is_live:
                 candidates = [single]
         chosen = None
@@ -616,7 +616,7 @@ async def event_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             return
         await _send_report(rt, chosen, user.id)
         return
-    ended = await repo.ended_events(chat.id, limit=1)
+    ended = await repo.events.ended_events(chat.id, limit=1)
     if not ended:
         await message.reply_text(svc.render(lang, "event_report", outcome="none"))
         return
@@ -649,7 +649,9 @@ async def volunteer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     args = context.args or []
     action = args[0].lower() if args else ""
     if action == "list" and len(args) == 1:
-        people = [{"user_id": uid, "name": name} for uid, name in await svc.repo.volunteers()]
+        people = [
+            {"user_id": uid, "name": name} for uid, name in await svc.repo.players.volunteers()
+        ]
         await message.reply_text(svc.render(lang, "event_volunteer", action="list", people=people))
         return
     target_id: int | None = None
@@ -671,10 +673,10 @@ async def volunteer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if action == "add":
         granted_by = update.effective_user.id if update.effective_user else 0
-        added = await svc.repo.add_volunteer(target_id, name, granted_by, svc.clock())
+        added = await svc.repo.players.add_volunteer(target_id, name, granted_by, svc.clock())
         result = "added" if added else "already"
     else:
-        result = "removed" if await svc.repo.remove_volunteer(target_id) else "not_found"
+        result = "removed" if await svc.repo.players.remove_volunteer(target_id) else "not_found"
     await message.reply_text(
         svc.render(
             lang, "event_volunteer", action=result, user_id=target_id, name=name or target_id

@@ -40,7 +40,7 @@ class GroupStaff:
 
     async def may_manage(self, bot: Bot, chat_id: int, user_id: int) -> bool:
         """Operators, volunteers and the group's administrators."""
-        if self.svc.is_owner(user_id) or await self.svc.repo.is_volunteer(user_id):
+        if self.svc.is_owner(user_id) or await self.svc.repo.players.is_volunteer(user_id):
             return True
         return await self.is_admin(bot, chat_id, user_id)
 

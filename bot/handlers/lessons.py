@@ -425,7 +425,7 @@ async def timezone_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     service = lesson_service(svc)
     name = " ".join(context.args or []).strip()
     if not name:
-        current = service.zone(await svc.repo.lesson_subscription(chat.id))
+        current = service.zone(await svc.repo.lessons.lesson_subscription(chat.id))
         await message.reply_text(svc.render(lang, "lesson_timezone_usage", zone=current.key))
         return
     if not await _guard_group(svc, update, context.bot, lang):
@@ -487,7 +487,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     delivery_id, value = ids
     service = lesson_service(svc)
-    delivery = await svc.repo.lesson_delivery(delivery_id)
+    delivery = await svc.repo.lessons.lesson_delivery(delivery_id)
     out = (
         service.outgoing(delivery, chat_kind(chat.type), lang)
         if delivery is not None and delivery.chat_id == chat.id
@@ -561,7 +561,7 @@ async def _menu_button(
     if update.callback_query is not None:
         await update.callback_query.answer()
     if action == "sub":
-        current = await svc.repo.lesson_subscription(chat.id)
+        current = await svc.repo.lessons.lesson_subscription(chat.id)
         await _subscribe(message, svc, chat.id, kind, lang, current.send_at if current else None)
     elif action == "unsub":
         await _unsubscribe(message, svc, chat.id, kind, lang)

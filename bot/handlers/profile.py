@@ -32,7 +32,7 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             "answered": stat.answered,
             "accuracy": round(100 * stat.correct / stat.answered) if stat.answered else 0,
         }
-        for stat in await svc.repo.topic_stats(user.user_id)
+        for stat in await svc.repo.people.topic_stats(user.user_id)
     ]
     await message.reply_text(
         svc.render(
@@ -44,8 +44,8 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             streak=quiz_service(svc).streak_today(user, svc.clock()),
             best=user.streak_best,
             points=user.points,
-            rank=await svc.repo.rank_of(user.user_id),
-            users=await svc.repo.user_count(),
+            rank=await svc.repo.people.rank_of(user.user_id),
+            users=await svc.repo.people.user_count(),
         )
     )
 
@@ -63,7 +63,7 @@ async def leaderboard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if who is None:
         return
     message, svc, user = who.message, who.svc, who.user
-    top = await svc.repo.top_users(LEADERBOARD_SIZE)
+    top = await svc.repo.people.top_users(LEADERBOARD_SIZE)
     await message.reply_text(
         svc.render(
             user.language,
@@ -77,7 +77,7 @@ async def leaderboard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
                 }
                 for r in top
             ],
-            my_rank=await svc.repo.rank_of(user.user_id) if user.points > 0 else None,
+            my_rank=await svc.repo.people.rank_of(user.user_id) if user.points > 0 else None,
             my_points=user.points,
             show_name=user.show_name,
         )
@@ -132,7 +132,7 @@ async def mydata(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if who is None:
         return
     message, svc, user = who.message, who.svc, who.user
-    exported = await svc.repo.export_user(user.user_id)
+    exported = await svc.repo.privacy.export_user(user.user_id)
     payload = json.dumps(
         {"exported_at": svc.clock().isoformat(), "data": exported},
         ensure_ascii=False,
@@ -150,7 +150,7 @@ async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message is None or tg_user is None:
         return
     svc = services(context)
-    user = await svc.repo.get_user(tg_user.id)
+    user = await svc.repo.people.get_user(tg_user.id)
     lang = user.language if user else svc.settings.default_language
     await message.reply_text(
         svc.render(lang, "forget_confirm"),
@@ -172,7 +172,7 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     kind, *parts = query.data.split(":")
     if kind == "fg":
         # Deleting must not recreate the person, so read without ensure_user.
-        stored = await svc.repo.get_user(tg_user.id)
+        stored = await svc.repo.people.get_user(tg_user.id)
         lang = stored.language if stored else svc.settings.default_language
         if len(parts) != 2 or parts[0] not in {"yes", "no"} or parts[1] != str(tg_user.id):
             await toast(update, svc.render.label(lang, "toast_not_yours"))
@@ -180,14 +180,14 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer()
         if message is not None:
             if parts[0] == "yes":
-                await svc.repo.delete_user(tg_user.id)
+                await svc.repo.privacy.delete_user(tg_user.id)
                 await message.edit_text(svc.render(lang, "forget_done"))
             else:
                 await message.edit_text(svc.render(lang, "forget_cancelled"))
         return
     user = await person(svc, tg_user)
     if kind == "lang" and len(parts) == 1 and parts[0] in LANGUAGES:
-        await svc.repo.set_language(user.user_id, parts[0])
+        await svc.repo.people.set_language(user.user_id, parts[0])
         await query.answer()
         if message is not None:
             await message.edit_text(svc.render(parts[0], "language_set"))
@@ -199,9 +199,11 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if kind == "set" and len(parts) == 2 and parts[0] == "name" and parts[1] in {"0", "1"}:
         show = parts[1] == "1"
-        await svc.repo.set_show_name(user.user_id, show, display_name(tg_user) if show else None)
+        await svc.repo.people.set_show_name(
+            user.user_id, show, display_name(tg_user) if show else None
+        )
         await query.answer(svc.render.label(user.language, "saved"))
-        updated = await svc.repo.get_user(user.user_id)
+        updated = await svc.repo.people.get_user(user.user_id)
         if message is not None and updated is not None:
             await message.edit_text(**settings_view(svc, updated))
         return

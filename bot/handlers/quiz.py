@@ -119,7 +119,7 @@ async def quiz_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if who is None:
         return
     message, svc, lang = who.message, who.svc, who.lang
-    open_session = await svc.repo.open_session(who.user.user_id)
+    open_session = await svc.repo.quizzes.open_session(who.user.user_id)
     if open_session is not None:
         await offer_resume(message, svc, lang, open_session, None)
         return
@@ -148,7 +148,7 @@ async def private_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 async def begin(message: Message, svc: Services, user_id: int, lang: str, bank_id: str) -> None:
     """Start ``bank_id``, unless a quiz is open: then ask whether to continue or restart."""
-    open_session = await svc.repo.open_session(user_id)
+    open_session = await svc.repo.quizzes.open_session(user_id)
     if open_session is not None:
         await offer_resume(message, svc, lang, open_session, bank_id)
         return
@@ -189,13 +189,13 @@ async def offer_resume(
 async def send_question(message: Message, svc: Services, lang: str, session: QuizSession) -> None:
     shown = await quiz_service(svc).present(session, svc.clock())
     if shown is None:
-        refreshed = await svc.repo.get_session(session.id)
+        refreshed = await svc.repo.quizzes.get_session(session.id)
         await send_result(message, svc, lang, refreshed or session)
         return
     sent = await message.reply_text(
         question_text(svc, lang, shown), reply_markup=question_keyboard(svc, lang, shown)
     )
-    await svc.repo.set_session_message(session.id, sent.message_id)
+    await svc.repo.quizzes.set_session_message(session.id, sent.message_id)
 
 
 def option_rows(shown: Presentation, lang: str) -> list[dict[str, Any]]:

@@ -271,7 +271,7 @@ class EventService:
             return Refusal.BANK_EMPTY
         wanted = questions if questions is not None else DEFAULT_QUESTIONS
         secs = seconds if seconds is not None else DEFAULT_SECONDS
-        if await self.repo.live_event(chat_id) is not None:
+        if await self.repo.events.live_event(chat_id) is not None:
             return Refusal.ALREADY_LIVE
         planned, clamped = self.plan(bank, wanted, secs, language)
         if not planned:
@@ -282,7 +282,7 @@ class EventService:
         )
         if not budget.ok:
             return BudgetRefused(budget, len(planned), secs)
-        event = await self.repo.create_event(
+        event = await self.repo.events.create_event(
             chat_id=chat_id,
             host_id=host_id,
             bank_id=bank.id,
@@ -296,9 +296,9 @@ class EventService:
         if event is None:
             return Refusal.ALREADY_LIVE
         message_id = await self.outbox.lobby(event, bank, 0, None)
-        await self.repo.set_event_message(event.id, "lobby", message_id)
-        await self.repo.set_lobby_edited(event.id, now)
-        refreshed = await self.repo.get_event(event.id)
+        await self.repo.events.set_event_message(event.id, "lobby", message_id)
+        await self.repo.events.set_lobby_edited(event.id, now)
+        refreshed = await self.repo.events.get_event(event.id)
         assert refreshed is not None
         return Created(refreshed, bank, clamped and questions is not None)
 
@@ -306,10 +306,10 @@ class EventService:
         self, event_id: int, chat_id: int, user_id: int, name: str, now: datetime
     ) -> tuple[Event, bool] | None:
         """Join from the lobby button; None for a stale or forged press."""
-        event = await self.repo.get_event(event_id)
+        event = await self.repo.events.get_event(event_id)
         if event is None or event.chat_id != chat_id or not event.status.is_live:
             return None
-        new = await self.repo.join_event(event_id, user_id, name, now)
+        new = await self.repo.players.join_event(event_id, user_id, name, now)
         if new and event.status is EventStatus.LOBBY:
             await self.refresh_lobby(event, now)
         return event, new
@@ -324,20 +324,20 @@ class EventService:
             if wait > 0:
                 self.timer.wake(event.id, wait)
                 return False
-        await self.repo.set_lobby_edited(event.id, now)
-        fresh = await self.repo.get_event(event.id) or event
-        count = await self.repo.participant_count(event.id)
+        await self.repo.events.set_lobby_edited(event.id, now)
+        fresh = await self.repo.events.get_event(event.id) or event
+        count = await self.repo.players.participant_count(event.id)
         bank = self.content.catalog.banks.get(event.bank_id)
         await self.outbox.lobby(fresh, bank, count, event.lobby_message_id)
         return True
 
     async def toggle_bonus(self, event_id: int, chat_id: int, now: datetime) -> Event | None:
-        event = await self.repo.get_event(event_id)
+        event = await self.repo.events.get_event(event_id)
         if event is None or event.chat_id != chat_id or event.status is not EventStatus.LOBBY:
             return None
-        if not await self.repo.set_speed_bonus(event_id, not event.speed_bonus):
+        if not await self.repo.events.set_speed_bonus(event_id, not event.speed_bonus):
             return None
-        fresh = await self.repo.get_event(event_id)
+        fresh = await self.repo.events.get_event(event_id)
         assert fresh is not None
         await self.refresh_lobby(fresh, now, force=True)
         return fresh
@@ -345,31 +345,31 @@ class EventService:
     # --- running --------------------------------------------------------------------------
 
     async def start(self, chat_id: int, now: datetime) -> Event | Refusal:
-        event = await self.repo.live_event(chat_id)
+        event = await self.repo.events.live_event(chat_id)
         if event is None:
             return Refusal.NO_EVENT
         countdown_end = now + timedelta(seconds=COUNTDOWN_SECONDS)
-        if not await self.repo.set_event_status(
+        if not await self.repo.events.set_event_status(
             event.id, (EventStatus.LOBBY,), EventStatus.COUNTDOWN, now, next_at=countdown_end
         ):
             return Refusal.NOT_IN_LOBBY
-        started = await self.repo.get_event(event.id)
+        started = await self.repo.events.get_event(event.id)
         assert started is not None
         await self._guarded(started, now, self._begin_countdown(started, now))
         return started
 
     async def _begin_countdown(self, event: Event, now: datetime) -> None:
         bank = self.content.catalog.banks.get(event.bank_id)
-        count = await self.repo.participant_count(event.id)
+        count = await self.repo.players.participant_count(event.id)
         if event.lobby_message_id is not None:
             await self.outbox.lobby(event, bank, count, event.lobby_message_id)
         message_id = await self.outbox.countdown(event, COUNTDOWN_SECONDS, None)
-        await self.repo.set_event_message(event.id, "countdown", message_id)
+        await self.repo.events.set_event_message(event.id, "countdown", message_id)
         self.timer.wake(event.id, 1.0)
 
     async def tick(self, event_id: int, now: datetime) -> None:
         """Do whatever is due for the event at ``now`` and wake again for the next step."""
-        event = await self.repo.get_event(event_id)
+        event = await self.repo.events.get_event(event_id)
         if event is None or not event.status.is_live:
             return
         await self._guarded(event, now, self._advance(event, now))
@@ -381,7 +381,7 @@ class EventService:
         except ChatGone:
             log.warning("event %s: the bot cannot post in its group any more; stopped", event.id)
             self.timer.cancel(event.id)
-            await self.repo.set_event_status(event.id, _LIVE, EventStatus.STOPPED, now)
+            await self.repo.events.set_event_status(event.id, _LIVE, EventStatus.STOPPED, now)
 
     async def _advance(self, event: Event, now: datetime) -> None:
         if event.status is EventStatus.LOBBY:
@@ -396,18 +396,18 @@ class EventService:
                     await self.outbox.countdown(event, remaining, event.countdown_message_id)
                 self.timer.wake(event.id, left - (remaining - 1))
                 return
-            if not await self.repo.set_event_status(
+            if not await self.repo.events.set_event_status(
                 event.id, (EventStatus.COUNTDOWN,), EventStatus.RUNNING, now, next_at=now
             ):
                 return
-            running = await self.repo.get_event(event.id)
+            running = await self.repo.events.get_event(event.id)
             assert running is not None
             board = await self.board(running)
             message_id = await self.outbox.board(running, board, None)
-            await self.repo.set_event_message(event.id, "board", message_id)
+            await self.repo.events.set_event_message(event.id, "board", message_id)
             await self.open_question(event.id, 0, now)
             return
-        questions = await self.repo.event_questions(event.id)
+        questions = await self.repo.events.event_questions(event.id)
         current = next((q for q in questions if q.is_open), None)
         if current is not None:
             assert current.closes_at is not None
@@ -429,10 +429,10 @@ class EventService:
 
     async def open_question(self, event_id: int, position: int, now: datetime) -> bool:
         """Send question ``position`` as a quiz poll, once. False when it is not due."""
-        event = await self.repo.get_event(event_id)
+        event = await self.repo.events.get_event(event_id)
         if event is None or event.status is not EventStatus.RUNNING:
             return False
-        questions = await self.repo.event_questions(event_id)
+        questions = await self.repo.events.event_questions(event_id)
         if any(q.is_open for q in questions):
             return False
         upcoming = next((q for q in questions if q.opened_at is None), None)
@@ -442,11 +442,11 @@ class EventService:
         question = self.content.catalog.questions.get(stored.question_id)
         if question is None or len(question.options) != len(stored.option_order):
             log.warning("event %s: question %s left the content; skipped", event_id, position)
-            if await self.repo.skip_event_question(event_id, position, now):
+            if await self.repo.events.skip_event_question(event_id, position, now):
                 await self.tick(event_id, now)
             return False
         closes_at = now + timedelta(seconds=event.seconds)
-        if not await self.repo.claim_open(event_id, position, now, closes_at):
+        if not await self.repo.events.claim_open(event_id, position, now, closes_at):
             return False
         number = position + 1
         try:
@@ -460,9 +460,9 @@ class EventService:
                 inline_scenario=question.scenario is not None and not stored.scenario_message,
             )
         except BaseException:
-            await self.repo.unclaim_open(event_id, position)
+            await self.repo.events.unclaim_open(event_id, position)
             raise
-        await self.repo.set_event_poll(event_id, position, sent.poll_id, sent.message_id)
+        await self.repo.events.set_event_poll(event_id, position, sent.poll_id, sent.message_id)
         self._polls[sent.poll_id] = _PollInfo(
             event_id,
             position,
@@ -481,12 +481,12 @@ class EventService:
 
         Idempotent: the close is claimed in SQLite first, so a second call does nothing.
         """
-        event = await self.repo.get_event(event_id)
-        stored = await self.repo.event_question(event_id, position)
+        event = await self.repo.events.get_event(event_id)
+        stored = await self.repo.events.event_question(event_id, position)
         if event is None or stored is None or not stored.is_open:
             return False
         next_at = now + timedelta(seconds=event.pause_between)
-        if not await self.repo.claim_close(event_id, position, now, next_at):
+        if not await self.repo.events.claim_close(event_id, position, now, next_at):
             return False
         if stored.poll_id is not None:
             self._polls.pop(stored.poll_id, None)
@@ -497,7 +497,7 @@ class EventService:
         board = await self.board(event)
         question = self.content.catalog.questions.get(stored.question_id)
         if question is not None:
-            answered, correct = await self.repo.event_question_tally(event_id, position)
+            answered, correct = await self.repo.players.event_question_tally(event_id, position)
             result = QuestionResult(
                 number=position + 1,
                 total=event.question_count,
@@ -509,7 +509,7 @@ class EventService:
                 last=position + 1 >= event.question_count,
             )
             message_id = await self.outbox.result(event, result)
-            await self.repo.set_event_result_message(event_id, position, message_id)
+            await self.repo.events.set_event_result_message(event_id, position, message_id)
         if event.board_message_id is not None:
             await self.outbox.board(event, board, event.board_message_id)
         if event.status is EventStatus.RUNNING:
@@ -517,13 +517,13 @@ class EventService:
         return True
 
     async def board(self, event: Event) -> Board:
-        scores, spent = await self.repo.event_totals(event.id)
-        names = {p.user_id: p.display_name for p in await self.repo.participants(event.id)}
+        scores, spent = await self.repo.players.event_totals(event.id)
+        names = {p.user_id: p.display_name for p in await self.repo.players.participants(event.id)}
         rows = tuple(
             BoardRow(s.rank, s.user_id, names.get(s.user_id, str(s.user_id)), s.points)
             for s in leaderboard(scores, spent, limit=BOARD_TOP)
         )
-        questions = await self.repo.event_questions(event.id)
+        questions = await self.repo.events.event_questions(event.id)
         done = sum(1 for q in questions if q.closed_at is not None)
         return Board(rows, len(scores), done, event.question_count)
 
@@ -532,22 +532,22 @@ class EventService:
 
         Returns the event and whether a question is still open.
         """
-        event = await self.repo.live_event(chat_id)
+        event = await self.repo.events.live_event(chat_id)
         if event is None:
             return Refusal.NO_EVENT
-        if not await self.repo.set_event_status(
+        if not await self.repo.events.set_event_status(
             event.id, (EventStatus.RUNNING,), EventStatus.PAUSED, now
         ):
             return Refusal.NOT_RUNNING
-        questions = await self.repo.event_questions(event.id)
+        questions = await self.repo.events.event_questions(event.id)
         return event, any(q.is_open for q in questions)
 
     async def resume(self, chat_id: int, now: datetime) -> Event | Refusal:
-        event = await self.repo.live_event(chat_id)
+        event = await self.repo.events.live_event(chat_id)
         if event is None:
             return Refusal.NO_EVENT
         next_at = max(event.next_at or now, now)
-        if not await self.repo.set_event_status(
+        if not await self.repo.events.set_event_status(
             event.id, (EventStatus.PAUSED,), EventStatus.RUNNING, now, next_at=next_at
         ):
             return Refusal.NOT_PAUSED
@@ -556,15 +556,15 @@ class EventService:
 
     async def skip(self, chat_id: int, now: datetime) -> Event | SkipRefused | Refusal:
         """``/event_next``: close the open question now (not sooner than the budget allows)."""
-        event = await self.repo.live_event(chat_id)
+        event = await self.repo.events.live_event(chat_id)
         if event is None:
             return Refusal.NO_EVENT
         if event.status is not EventStatus.RUNNING:
             return Refusal.NOT_RUNNING
-        questions = await self.repo.event_questions(event.id)
+        questions = await self.repo.events.event_questions(event.id)
         current = next((q for q in questions if q.is_open), None)
         if current is None:
-            await self.repo.set_event_next_at(event.id, now)
+            await self.repo.events.set_event_next_at(event.id, now)
             await self.tick(event.id, now)
             return event
         assert current.opened_at is not None
@@ -584,16 +584,16 @@ class EventService:
     async def stop(self, chat_id: int, now: datetime) -> tuple[Event, bool] | Refusal:
         """End now. Returns the event and whether results were posted (False: a lobby or
         nothing asked yet, so the event is simply cancelled)."""
-        event = await self.repo.live_event(chat_id)
+        event = await self.repo.events.live_event(chat_id)
         if event is None:
             return Refusal.NO_EVENT
         self.timer.cancel(event.id)
-        questions = await self.repo.event_questions(event.id)
+        questions = await self.repo.events.event_questions(event.id)
         asked = any(q.opened_at is not None for q in questions)
         target = EventStatus.STOPPED if asked else EventStatus.CANCELLED
-        if not await self.repo.set_event_status(event.id, _LIVE, target, now):
+        if not await self.repo.events.set_event_status(event.id, _LIVE, target, now):
             return Refusal.NO_EVENT
-        stopped = await self.repo.get_event(event.id)
+        stopped = await self.repo.events.get_event(event.id)
         assert stopped is not None
         try:
             current = next((q for q in questions if q.is_open), None)
@@ -602,7 +602,7 @@ class EventService:
             if not asked:
                 if event.lobby_message_id is not None:
                     bank = self.content.catalog.banks.get(event.bank_id)
-                    count = await self.repo.participant_count(event.id)
+                    count = await self.repo.players.participant_count(event.id)
                     await self.outbox.lobby(stopped, bank, count, event.lobby_message_id)
                 return stopped, False
             await self._wrap_up(stopped)
@@ -611,12 +611,12 @@ class EventService:
         return stopped, asked
 
     async def finish(self, event_id: int, now: datetime) -> bool:
-        if not await self.repo.set_event_status(
+        if not await self.repo.events.set_event_status(
             event_id, (EventStatus.RUNNING,), EventStatus.FINISHED, now
         ):
             return False
         self.timer.cancel(event_id)
-        event = await self.repo.get_event(event_id)
+        event = await self.repo.events.get_event(event_id)
         assert event is not None
         await self._wrap_up(event)
         return True
@@ -629,10 +629,10 @@ class EventService:
         await self.outbox.final(replace(results, report_sent=sent))
 
     async def results(self, event: Event) -> FinalResults:
-        questions = await self.repo.event_questions(event.id)
-        answers = await self.repo.event_answers(event.id)
-        people = await self.repo.participants(event.id)
-        scores, spent = await self.repo.event_totals(event.id)
+        questions = await self.repo.events.event_questions(event.id)
+        answers = await self.repo.players.event_answers(event.id)
+        people = await self.repo.players.participants(event.id)
+        scores, spent = await self.repo.players.event_totals(event.id)
         catalog = self.content.catalog.questions
         return FinalResults(
             event=event,
@@ -685,7 +685,7 @@ class EventService:
             if late
             else event_points(correct, elapsed, info.seconds, speed_bonus=info.speed_bonus)
         )
-        stored = await self.repo.record_event_answer(
+        stored = await self.repo.players.record_event_answer(
             event_id=info.event_id,
             position=info.position,
             user_id=user_id,
@@ -700,10 +700,10 @@ class EventService:
         return AnswerOutcome(info.event_id, info.position, stored, correct, late, points)
 
     async def _load_poll(self, poll_id: str) -> _PollInfo | None:
-        stored = await self.repo.event_question_by_poll(poll_id)
+        stored = await self.repo.events.event_question_by_poll(poll_id)
         if stored is None or stored.opened_at is None or stored.closes_at is None:
             return None
-        event = await self.repo.get_event(stored.event_id)
+        event = await self.repo.events.get_event(stored.event_id)
         question = self.content.catalog.questions.get(stored.question_id)
         if event is None or question is None or len(question.options) != len(stored.option_order):
             return None
@@ -725,7 +725,7 @@ class EventService:
 
     async def recover(self, event_id: int, now: datetime) -> None:
         """After a restart: re-send what never went out, close what is overdue, re-arm."""
-        reopened = await self.repo.unsent_questions(event_id)
+        reopened = await self.repo.events.unsent_questions(event_id)
         if reopened:
             log.info("event %s: %s question(s) will be sent again", event_id, reopened)
         await self.tick(event_id, now)

@@ -218,13 +218,13 @@ class LessonService:
         at = send_at or self.settings.lesson_time
         if not allowed_time(at, self.settings.quiet_hours):
             return SubscribeRefusal.QUIET
-        await self.repo.subscribe_lessons(chat_id, kind, language, format_hhmm(at), now)
-        found = await self.repo.lesson_subscription(chat_id)
+        await self.repo.lessons.subscribe_lessons(chat_id, kind, language, format_hhmm(at), now)
+        found = await self.repo.lessons.lesson_subscription(chat_id)
         assert found is not None
         return found
 
     async def unsubscribe(self, chat_id: int, now: datetime) -> bool:
-        return await self.repo.deactivate_lessons(chat_id, "unsubscribed", now)
+        return await self.repo.lessons.deactivate_lessons(chat_id, "unsubscribed", now)
 
     async def set_timezone(
         self, chat_id: int, kind: ChatKind, language: str, name: str, now: datetime
@@ -233,19 +233,21 @@ class LessonService:
         if zone is None:
             return None
         default_at = format_hhmm(self.settings.lesson_time)
-        await self.repo.set_lesson_timezone(chat_id, kind, language, zone.key, default_at, now)
+        await self.repo.lessons.set_lesson_timezone(
+            chat_id, kind, language, zone.key, default_at, now
+        )
         return zone
 
     async def schedule(self, chat_id: int, now: datetime) -> ScheduleView:
-        sub = await self.repo.lesson_subscription(chat_id)
+        sub = await self.repo.lessons.lesson_subscription(chat_id)
         zone = self.zone(sub)
         send_at = sub.send_at if sub else self.settings.lesson_time
-        history = await self.repo.lesson_history(chat_id)
+        history = await self.repo.lessons.lesson_history(chat_id)
         next_push: Literal["today", "tomorrow", "soon", "none"] = "none"
         if sub is not None and sub.active:
             today = local_day(now, zone)
             local = now.astimezone(zone).time().replace(tzinfo=None)
-            if await self.repo.lesson_delivery_on(chat_id, today) is not None:
+            if await self.repo.lessons.lesson_delivery_on(chat_id, today) is not None:
                 next_push = "tomorrow"
             elif local < send_at:
                 next_push = "today"
@@ -266,7 +268,7 @@ class LessonService:
         """For operators; "today" is the day in the bot's TIMEZONE."""
         local = now.astimezone(self.settings.timezone)
         start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-        return await self.repo.broadcast_stats(start)
+        return await self.repo.lessons.broadcast_stats(start)
 
     # --- what to send -----------------------------------------------------------------------
 
@@ -305,10 +307,10 @@ class LessonService:
         is not examined again every minute of the day.
         """
         catalog = self.catalog
-        history = await self.repo.lesson_history(sub.chat_id)
+        history = await self.repo.lessons.lesson_history(sub.chat_id)
         picks: list[str] = []
         if sub.kind == "private":
-            cards = await self.repo.cards(sub.chat_id)
+            cards = await self.repo.learning.cards(sub.chat_id)
             picks = [
                 qid
                 for qid in pick_review_questions(cards, day, k=REVIEW_SIZE + 2)
@@ -324,17 +326,19 @@ class LessonService:
         if choice.kind == "done":
             if not job:
                 return None
-            return await self.repo.claim_lesson(
+            return await self.repo.lessons.claim_lesson(
                 sub.chat_id, day, "done", None, None, [], now, status="skipped", error="done"
             )
         if choice.kind == "review":
-            return await self.repo.claim_lesson(
+            return await self.repo.lessons.claim_lesson(
                 sub.chat_id, day, "review", None, picks[0], picks[1:], now
             )
         lesson = choice.lesson
         assert lesson is not None
         check = lesson.check if lesson.check in catalog.questions else None
-        return await self.repo.claim_lesson(sub.chat_id, day, "lesson", lesson.id, check, [], now)
+        return await self.repo.lessons.claim_lesson(
+            sub.chat_id, day, "lesson", lesson.id, check, [], now
+        )
 
     # --- the job ----------------------------------------------------------------------------
 
@@ -345,14 +349,14 @@ class LessonService:
         limit = asyncio.Semaphore(self.concurrency)
         try:
             async with asyncio.TaskGroup() as group:
-                for stale in await self.repo.stale_lesson_claims(now - self.stale_after):
+                for stale in await self.repo.lessons.stale_lesson_claims(now - self.stale_after):
                     group.create_task(self._retry_stale(stale, now, send, report, limit))
                 quiet = self.settings.quiet_hours
-                for zone_name in await self.repo.lesson_timezones(self.default_zone_name):
+                for zone_name in await self.repo.lessons.lesson_timezones(self.default_zone_name):
                     zone = find_zone(zone_name) or self.settings.timezone
                     day = local_day(now, zone)
                     hhmm = format_hhmm(now.astimezone(zone).time())
-                    candidates = await self.repo.lesson_candidates(
+                    candidates = await self.repo.lessons.lesson_candidates(
                         zone_name, self.default_zone_name, hhmm, day
                     )
                     for sub in candidates:
@@ -407,9 +411,9 @@ class LessonService:
     ) -> None:
         async with limit:
             try:
-                sub = await self.repo.lesson_subscription(delivery.chat_id)
+                sub = await self.repo.lessons.lesson_subscription(delivery.chat_id)
                 if sub is None or not sub.active:
-                    await self.repo.mark_lesson_failed(
+                    await self.repo.lessons.mark_lesson_failed(
                         delivery.id, "inactive", release_lesson=True
                     )
                     report.failed += 1
@@ -417,20 +421,22 @@ class LessonService:
                 zone = self.zone(sub)
                 if local_day(now, zone) != delivery.local_day:
                     # Its day is over: the lesson waits for the chat's next slot.
-                    await self.repo.mark_lesson_failed(delivery.id, "expired", release_lesson=True)
+                    await self.repo.lessons.mark_lesson_failed(
+                        delivery.id, "expired", release_lesson=True
+                    )
                     report.expired += 1
                     return
                 if self.settings.quiet_hours.contains(now.astimezone(zone).time()):
                     return  # later today, once quiet hours are over
                 if delivery.attempts >= self.max_attempts:
-                    await self.repo.mark_lesson_failed(delivery.id, "too_many_attempts")
+                    await self.repo.lessons.mark_lesson_failed(delivery.id, "too_many_attempts")
                     report.failed += 1
                     return
-                if not await self.repo.reclaim_lesson(delivery, now):
+                if not await self.repo.lessons.reclaim_lesson(delivery, now):
                     report.lost_race += 1
                     return
                 report.retried_stale += 1
-                claimed = await self.repo.lesson_delivery(delivery.id)
+                claimed = await self.repo.lessons.lesson_delivery(delivery.id)
                 assert claimed is not None
                 await self._send_claimed(claimed, sub, send, report)
             except Exception:
@@ -443,7 +449,9 @@ class LessonService:
         SendError (and cancellation) leave the row pending for a later retry."""
         message = self.outgoing(delivery, sub.kind, sub.language)
         if message is None:
-            await self.repo.mark_lesson_failed(delivery.id, "content_removed", release_lesson=True)
+            await self.repo.lessons.mark_lesson_failed(
+                delivery.id, "content_removed", release_lesson=True
+            )
             report.failed += 1
             return None
         attempts = delivery.attempts
@@ -451,19 +459,21 @@ class LessonService:
             try:
                 message_id = await send(message)
             except Unreachable as exc:
-                await self.repo.mark_lesson_failed(delivery.id, exc.reason, release_lesson=True)
-                await self.repo.deactivate_lessons(sub.chat_id, exc.reason, self.clock())
+                await self.repo.lessons.mark_lesson_failed(
+                    delivery.id, exc.reason, release_lesson=True
+                )
+                await self.repo.lessons.deactivate_lessons(sub.chat_id, exc.reason, self.clock())
                 report.failed += 1
                 report.deactivated += 1
                 return None
             except Rejected as exc:
                 reason = f"{exc.reason}: {exc.detail}" if exc.detail else exc.reason
-                await self.repo.mark_lesson_failed(delivery.id, reason)
+                await self.repo.lessons.mark_lesson_failed(delivery.id, reason)
                 report.failed += 1
                 return None
             except (RetryLater, Transient) as exc:
                 if attempts >= self.max_attempts:
-                    await self.repo.mark_lesson_failed(
+                    await self.repo.lessons.mark_lesson_failed(
                         delivery.id, exc.reason, release_lesson=True
                     )
                     report.failed += 1
@@ -476,9 +486,9 @@ class LessonService:
                 log.info("lesson to chat %d: %s; retrying in %.1fs", sub.chat_id, exc, wait)
                 await self.sleep(wait)
                 attempts += 1
-                await self.repo.count_lesson_attempt(delivery.id, self.clock())
+                await self.repo.lessons.count_lesson_attempt(delivery.id, self.clock())
                 continue
-            await self.repo.mark_lesson_sent(delivery.id, message_id, self.clock())
+            await self.repo.lessons.mark_lesson_sent(delivery.id, message_id, self.clock())
             report.sent += 1
             return message_id
 
@@ -493,7 +503,7 @@ class LessonService:
         again the same day, the same lesson is shown again.
         """
         now = self.clock()
-        sub = await self.repo.lesson_subscription(chat_id)
+        sub = await self.repo.lessons.lesson_subscription(chat_id)
         if sub is None:
             default_at = self.settings.lesson_time
             sub = Subscription(chat_id, kind, language, None, default_at, active=False)
@@ -501,11 +511,11 @@ class LessonService:
             sub.chat_id, kind, language, sub.tz, sub.send_at, sub.active, sub.inactive_reason
         )
         day = local_day(now, self.zone(sub))
-        delivery = await self.repo.lesson_delivery_on(chat_id, day)
+        delivery = await self.repo.lessons.lesson_delivery_on(chat_id, day)
         if delivery is None:
             delivery = await self._claim_today(sub, day, now, job=False)
             if delivery is None:
-                delivery = await self.repo.lesson_delivery_on(chat_id, day)
+                delivery = await self.repo.lessons.lesson_delivery_on(chat_id, day)
             if delivery is None:
                 return None
         message = self.outgoing(delivery, kind, language)
@@ -527,7 +537,7 @@ class LessonService:
         It counts like a quiz answer: the day joins the streak and the question's Leitner box
         moves (the same domain rules as QuizService.answer).
         """
-        delivery = await self.repo.lesson_delivery(delivery_id)
+        delivery = await self.repo.lessons.lesson_delivery(delivery_id)
         if delivery is None or delivery.chat_id != chat_id:
             return Refusal.INVALID
         if chat_id > 0 and chat_id != user_id:
@@ -539,7 +549,7 @@ class LessonService:
             return Refusal.NOTHING_SELECTED
         if any(not 0 <= i < len(question.options) for i in chosen):
             return Refusal.INVALID
-        user = await self.repo.get_user(user_id)
+        user = await self.repo.people.get_user(user_id)
         if user is None:
             return Refusal.INVALID
         now = self.clock()
@@ -548,8 +558,8 @@ class LessonService:
         streak = record_activity(
             Streak(user.streak_current, user.streak_best, user.streak_last_day), today
         )
-        card = review(await self.repo.card(user_id, question.id), correct, today)
-        stored = await self.repo.record_lesson_answer(
+        card = review(await self.repo.learning.card(user_id, question.id), correct, today)
+        stored = await self.repo.lessons.record_lesson_answer(
             delivery_id,
             user_id,
             question.id,

@@ -98,7 +98,7 @@ class QuizService:
         rng = self.rng_factory()
         if question_ids is None:
             pool = catalog.bank_questions(bank_id)
-            cards = await self.repo.cards(user_id)
+            cards = await self.repo.learning.cards(user_id)
             question_ids = select_questions(
                 pool, cards, bank.questions_per_quiz, self.today(now), rng
             )
@@ -108,7 +108,9 @@ class QuizService:
         orders = [
             shuffle_options(len(catalog.questions[qid].options), rng) for qid in question_ids
         ]
-        return await self.repo.create_session(user_id, bank_id, kind, question_ids, orders, now)
+        return await self.repo.quizzes.create_session(
+            user_id, bank_id, kind, question_ids, orders, now
+        )
 
     def today(self, now: datetime, user: User | None = None) -> date:
         """The person's local day (their /timezone, else the bot's): streaks count these."""
@@ -126,9 +128,9 @@ class QuizService:
             order = session.option_orders[session.position]
             if question is not None and len(order) == len(question.options):
                 return Presentation(session, self.bank(session.bank_id), question, order, skipped)
-            await self.repo.skip_question(session.id, session.position, now)
+            await self.repo.quizzes.skip_question(session.id, session.position, now)
             skipped += 1
-            refreshed = await self.repo.get_session(session.id)
+            refreshed = await self.repo.quizzes.get_session(session.id)
             if refreshed is None:
                 return None
             session = refreshed
@@ -138,7 +140,7 @@ class QuizService:
         self, user_id: int, session_id: int, position: int, now: datetime
     ) -> Presentation | Refusal:
         """The question a button belongs to, if it is this person's current question."""
-        session = await self.repo.get_session(session_id)
+        session = await self.repo.quizzes.get_session(session_id)
         if session is None:
             return Refusal.INVALID
         if session.user_id != user_id:
@@ -162,9 +164,9 @@ class QuizService:
         if not 0 <= display_index < len(shown.order):
             return Refusal.INVALID
         selected = shown.session.selected ^ {display_index}
-        if not await self.repo.set_selected(session_id, position, selected):
+        if not await self.repo.quizzes.set_selected(session_id, position, selected):
             return Refusal.STALE
-        updated = await self.repo.get_session(session_id)
+        updated = await self.repo.quizzes.get_session(session_id)
         assert updated is not None
         return Presentation(updated, shown.bank, shown.question, shown.order)
 
@@ -197,8 +199,8 @@ class QuizService:
         streak = record_activity(
             Streak(user.streak_current, user.streak_best, user.streak_last_day), today
         )
-        card = review(await self.repo.card(user.user_id, question.id), correct, today)
-        after = await self.repo.record_answer(
+        card = review(await self.repo.learning.card(user.user_id, question.id), correct, today)
+        after = await self.repo.quizzes.record_answer(
             AnswerWrite(
                 session_id=session_id,
                 position=position,
@@ -222,11 +224,15 @@ class QuizService:
 
     async def recorded(self, user_id: int, session_id: int, position: int) -> Answered | None:
         """The stored answer to one question of this person's quiz, as it was shown."""
-        session = await self.repo.get_session(session_id)
+        session = await self.repo.quizzes.get_session(session_id)
         if session is None or session.user_id != user_id or position >= session.total:
             return None
         record = next(
-            (a for a in await self.repo.session_answers(session_id) if a.position == position),
+            (
+                a
+                for a in await self.repo.quizzes.session_answers(session_id)
+                if a.position == position
+            ),
             None,
         )
         question = self.content.catalog.questions.get(record.question_id) if record else None
@@ -246,7 +252,7 @@ class QuizService:
         )
 
     async def result(self, session: QuizSession, now: datetime) -> QuizResult:
-        answers = await self.repo.session_answers(session.id)
+        answers = await self.repo.quizzes.session_answers(session.id)
         return QuizResult(
             answered=len(answers),
             correct=sum(a.correct for a in answers),
@@ -255,7 +261,7 @@ class QuizService:
         )
 
     async def owned_session(self, user_id: int, session_id: int) -> QuizSession | Refusal:
-        session = await self.repo.get_session(session_id)
+        session = await self.repo.quizzes.get_session(session_id)
         if session is None:
             return Refusal.INVALID
         if session.user_id != user_id:
@@ -266,7 +272,7 @@ class QuizService:
         catalog = self.content.catalog
         return [
             Mistake(catalog.questions[a.question_id], a)
-            for a in await self.repo.session_answers(session.id)
+            for a in await self.repo.quizzes.session_answers(session.id)
             if not a.correct and a.question_id in catalog.questions
         ]
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
 
@@ -92,3 +97,87 @@ async def migrate(conn: aiosqlite.Connection, path: Path | str = "database") -> 
                 await conn.rollback()
             raise
     return len(known)
+
+
+class _WriteLock:
+    """Serialises writes on the shared connection; re-entrant within one task.
+
+    Handlers and JobQueue jobs share one aiosqlite connection. Without this, a job's
+    statement could run between a handler's BEGIN and COMMIT, join that transaction and be
+    rolled back with it, or fail with "cannot start a transaction within a transaction".
+    """
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[Any] | None = None
+
+    @asynccontextmanager
+    async def __call__(self) -> AsyncIterator[None]:
+        task = asyncio.current_task()
+        if task is not None and self._owner is task:
+            yield  # already held by this task: a write inside its own transaction
+            return
+        async with self._lock:
+            self._owner = task
+            try:
+                yield
+            finally:
+                self._owner = None
+
+
+class Database:
+    """One aiosqlite connection and the four ways the stores use it.
+
+    Every read is one trip to the database thread (execute and fetch together); every write
+    is serialised by a task-re-entrant lock so it never lands in another task's transaction.
+    """
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self.conn = conn
+        self._writing = _WriteLock()
+
+    @classmethod
+    async def open(cls, path: Path) -> Database:
+        return cls(await connect(path))
+
+    async def close(self) -> None:
+        await self.conn.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """One atomic unit of work; nested use is a programming error."""
+        async with self._writing():
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                await self.conn.rollback()
+                raise
+            else:
+                await self.conn.commit()
+
+    async def write(self, sql: str, params: tuple[Any, ...] = ()) -> aiosqlite.Cursor:
+        """One INSERT, UPDATE or DELETE, never inside another task's transaction."""
+        async with self._writing():
+            return await self.conn.execute(sql, params)
+
+    async def write_many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        async with self._writing():
+            await self.conn.executemany(sql, rows)
+
+    async def write_one(self, sql: str, params: tuple[Any, ...] = ()) -> aiosqlite.Row | None:
+        """A write with RETURNING: its row, if any."""
+        async with self._writing():
+            return await self.one(sql, params)
+
+    async def one(self, sql: str, params: tuple[Any, ...] = ()) -> aiosqlite.Row | None:
+        rows = await self.all(sql, params)
+        return rows[0] if rows else None
+
+    async def all(self, sql: str, params: tuple[Any, ...] = ()) -> list[aiosqlite.Row]:
+        """One trip to the database thread: execute and fetch together."""
+        return list(await self.conn.execute_fetchall(sql, params))
+
+
+def iso_or_none(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None

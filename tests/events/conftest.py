@@ -110,7 +110,7 @@ def rt(bot: Harness) -> EventRuntime:
 
 async def live(bot: Harness, chat_id: int) -> Event:
     assert bot.repo is not None
-    event = await bot.repo.live_event(chat_id)
+    event = await bot.repo.events.live_event(chat_id)
     assert event is not None
     return event
 

@@ -110,7 +110,7 @@ async def test_full_event_scores_first_answers_only_and_reports(bot_group: tuple
         await step(bot, event.id, 20)
     await step(bot, event.id, 5)
 
-    ended = await bot.repo.get_event(event.id)  # type: ignore[union-attr]
+    ended = await bot.repo.events.get_event(event.id)  # type: ignore[union-attr]
     assert ended is not None
     assert ended.status is EventStatus.FINISHED
     podium = next(t for t in texts(bot, group) if "竞赛结束" in t)
@@ -163,7 +163,7 @@ async def test_stop_mid_event_closes_the_poll_and_posts_results(bot_group: tuple
     await vote(bot, PLAYERS[0], poll, right(poll))
     await bot.send(ADMIN, "/event_stop", chat_id=group)
     assert poll.is_closed
-    stopped = await bot.repo.get_event(event.id)  # type: ignore[union-attr]
+    stopped = await bot.repo.events.get_event(event.id)  # type: ignore[union-attr]
     assert stopped is not None
     assert stopped.status is EventStatus.STOPPED
     podium = next(t for t in texts(bot, group) if "竞赛结束" in t)
@@ -233,7 +233,7 @@ async def test_restart_mid_event_keeps_answers_and_scores_nobody_twice(
     bot.check()
     assert "第 1/3 题 · 正确答案" in bot.text(group)
     assert "本题 1 人作答，1 人答对。" in bot.text(group)
-    answers = await bot.repo.event_answers(event.id)  # type: ignore[union-attr]
+    answers = await bot.repo.players.event_answers(event.id)  # type: ignore[union-attr]
     assert [(a.user_id, a.points) for a in answers] == [(PLAYERS[0], 900)]
     await step(bot, event.id, 5)
     assert len(polls(bot, group)) == 2

@@ -67,7 +67,7 @@ async def test_a_stranger_is_refused_and_nothing_changes(bot_group: tuple[Harnes
     bot, group = bot_group
     await bot.send(PLAYERS[0], "/event_new", chat_id=group)
     assert "只有本群管理员或志愿者" in bot.text(group)
-    assert await bot.repo.live_event(group) is None  # type: ignore[union-attr]
+    assert await bot.repo.events.live_event(group) is None  # type: ignore[union-attr]
     await bot.send(ADMIN, "/event_new", chat_id=group)
     lobby = bot.last(group).message_id
     for command in ("/event_start", "/event_stop", "/event_pause", "/event_next"):
@@ -114,7 +114,7 @@ async def test_operator_grants_and_removes_volunteers(bot_group: tuple[Harness, 
     await bot.send(OWNER, "/volunteer add")  # neither a reply nor an id
     assert "用法" in bot.text(OWNER)
     await bot.send(VOLUNTEER, "/volunteer add 5")
-    assert await bot.repo.volunteers() == []  # type: ignore[union-attr]
+    assert await bot.repo.players.volunteers() == []  # type: ignore[union-attr]
     await bot.send(VOLUNTEER, "/event_stop", chat_id=group)
     assert "只有本群管理员或志愿者" in bot.text(group)
 
@@ -137,7 +137,7 @@ async def test_bad_arguments_get_the_usage(bot_group: tuple[Harness, int], comma
     await bot.send(ADMIN, command, chat_id=group)
     assert expected in bot.text(group)
     assert "/event_new [题库]" in bot.text(group)
-    assert await bot.repo.live_event(group) is None  # type: ignore[union-attr]
+    assert await bot.repo.events.live_event(group) is None  # type: ignore[union-attr]
 
 
 async def test_event_commands_in_private_explain_groups(ebot: Harness):
@@ -170,13 +170,13 @@ async def test_stale_join_press_gets_a_toast(bot_group: tuple[Harness, int]):
     event = await live(bot, group)
     join = bot.button(group, "报名")
     assert bot.repo is not None
-    await bot.repo.set_event_status(
+    await bot.repo.events.set_event_status(
         event.id, (EventStatus.LOBBY,), EventStatus.CANCELLED, bot.clock()
     )
     toast_ = await bot.press(PLAYERS[0], join, chat_id=group)
     assert toast_ is not None
     assert "已经结束或不存在" in toast_["text"]
-    assert await bot.repo.participant_count(event.id) == 0
+    assert await bot.repo.players.participant_count(event.id) == 0
 
 
 async def test_the_speed_bonus_can_be_switched_off(bot_group: tuple[Harness, int]):
@@ -193,7 +193,7 @@ async def test_the_speed_bonus_can_be_switched_off(bot_group: tuple[Harness, int
     poll = bot.emu.last_poll(group)
     bot.clock.advance(seconds=15)
     await vote(bot, PLAYERS[0], poll, right(poll))
-    answers = await bot.repo.event_answers(event.id)  # type: ignore[union-attr]
+    answers = await bot.repo.players.event_answers(event.id)  # type: ignore[union-attr]
     assert [a.points for a in answers] == [1000]
 
 
@@ -210,7 +210,7 @@ async def test_settings_over_the_budget_are_refused_with_the_minimum(
     assert "至少 <b>11</b> 秒" not in text
     assert "至少 11 秒" in text
     assert "/event_new long 6 11" in text
-    assert await bot.repo.live_event(group) is None  # type: ignore[union-attr]
+    assert await bot.repo.events.live_event(group) is None  # type: ignore[union-attr]
 
 
 async def test_long_scenarios_go_out_right_before_their_poll(bot_group: tuple[Harness, int]):
@@ -249,7 +249,7 @@ async def test_a_full_event_stays_within_telegrams_group_limit(
                 await vote(bot, uid, poll, right(poll))
             await step(bot, event.id, 10)
             await step(bot, event.id, 5)
-        finished = await bot.repo.get_event(event.id)  # type: ignore[union-attr]
+        finished = await bot.repo.events.get_event(event.id)  # type: ignore[union-attr]
         assert finished is not None
         assert finished.status is EventStatus.FINISHED
         assert [e.error_code for _, e in emulator.failures if e.error_code == 429] == []
@@ -270,15 +270,15 @@ async def test_forget_and_export_cover_event_rows(bot_group: tuple[Harness, int]
     poll = bot.emu.last_poll(group)
     await vote(bot, PLAYERS[0], poll, right(poll))
     assert bot.repo is not None
-    await bot.repo.add_volunteer(PLAYERS[0], "x", OWNER, bot.clock())
-    exported = await bot.repo.export_user(PLAYERS[0])
+    await bot.repo.players.add_volunteer(PLAYERS[0], "x", OWNER, bot.clock())
+    exported = await bot.repo.privacy.export_user(PLAYERS[0])
     assert len(exported["event_answers"]) == 1
     assert len(exported["event_participants"]) == 1
     assert len(exported["volunteers"]) == 1
-    assert await bot.repo.delete_user(PLAYERS[0])  # never started the bot: still deletable
-    exported = await bot.repo.export_user(PLAYERS[0])
+    assert await bot.repo.privacy.delete_user(PLAYERS[0])  # never started the bot: still deletable
+    exported = await bot.repo.privacy.export_user(PLAYERS[0])
     assert not any(exported[k] for k in ("event_answers", "event_participants", "volunteers"))
-    assert await bot.repo.event_answers(event.id) == []
+    assert await bot.repo.players.event_answers(event.id) == []
 
 
 async def test_resume_with_nothing_running_is_quiet(ebot: Harness):

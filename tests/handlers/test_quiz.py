@@ -29,7 +29,7 @@ def letters_for(text: str, question: Question, *, correct: bool) -> list[str]:
 
 async def current_question(bot: Harness, user_id: int = USER) -> Question:
     assert bot.repo is not None
-    session = await bot.repo.open_session(user_id)
+    session = await bot.repo.quizzes.open_session(user_id)
     assert session is not None
     qid = session.current_question_id
     assert qid is not None
@@ -91,7 +91,7 @@ async def test_whole_quiz_from_start_to_result_with_a_restart(bot: Harness) -> N
     assert share == "https://t.me/share/url?url=https://t.me/quiz315_bot?start=example"
 
     assert bot.repo is not None
-    user = await bot.repo.get_user(USER)
+    user = await bot.repo.people.get_user(USER)
     assert user is not None
     assert (user.answered, user.correct, user.streak_current) == (3, 2, 1)
     assert user.points > 0
@@ -119,9 +119,9 @@ async def test_review_and_retry_the_missed_questions(bot: Harness) -> None:
 
 async def current_question_id_answered(bot: Harness) -> str:
     assert bot.repo is not None
-    session = await bot.repo.open_session(USER)
+    session = await bot.repo.quizzes.open_session(USER)
     assert session is not None
-    answers = await bot.repo.session_answers(session.id)
+    answers = await bot.repo.quizzes.session_answers(session.id)
     return answers[-1].question_id
 
 
@@ -133,10 +133,10 @@ async def test_duplicate_stale_and_forged_presses_change_nothing(bot: Harness) -
     data = bot.button(USER, letter)
     await bot.press(USER, data)
     assert bot.repo is not None
-    session = await bot.repo.open_session(USER)
+    session = await bot.repo.quizzes.open_session(USER)
     assert session is not None
-    before = await bot.repo.session_answers(session.id)
-    user_before = await bot.repo.get_user(USER)
+    before = await bot.repo.quizzes.session_answers(session.id)
+    user_before = await bot.repo.people.get_user(USER)
 
     # Telegram delivers the same press twice.
     await bot.redeliver_last()
@@ -158,8 +158,8 @@ async def test_duplicate_stale_and_forged_presses_change_nothing(bot: Harness) -
             "这条消息已过期，请发送 /quiz 继续。",
         }, forged
 
-    assert await bot.repo.session_answers(session.id) == before
-    assert await bot.repo.get_user(USER) == user_before
+    assert await bot.repo.quizzes.session_answers(session.id) == before
+    assert await bot.repo.people.get_user(USER) == user_before
     assert len(before) == 1
 
 
@@ -268,8 +268,8 @@ async def test_mydata_exports_and_forget_deletes(bot: Harness) -> None:
     await bot.press(USER, bot.button(USER, "确认删除"))
     assert bot.text(USER).startswith("🗑️ 你的数据已全部删除")
     assert bot.repo is not None
-    assert await bot.repo.get_user(USER) is None
-    assert all(rows == [] for rows in (await bot.repo.export_user(USER)).values())
+    assert await bot.repo.people.get_user(USER) is None
+    assert all(rows == [] for rows in (await bot.repo.privacy.export_user(USER)).values())
 
 
 async def test_forget_buttons_cannot_delete_someone_else(bot: Harness) -> None:
@@ -279,7 +279,7 @@ async def test_forget_buttons_cannot_delete_someone_else(bot: Harness) -> None:
     assert toast is not None
     assert toast["text"] == "这不是你的题目，发送 /quiz 开始你自己的测验。"
     assert bot.repo is not None
-    assert await bot.repo.get_user(USER) is not None
+    assert await bot.repo.people.get_user(USER) is not None
 
 
 async def test_personal_commands_in_a_group_point_to_private_chat(bot: Harness) -> None:
@@ -351,16 +351,16 @@ async def test_an_answer_whose_edit_timed_out_is_shown_on_the_next_press(bot: Ha
     bot.errors.clear()
     assert bot.message(USER, message.message_id).text == message.text  # never edited
     assert bot.repo is not None
-    session = await bot.repo.open_session(USER)
+    session = await bot.repo.quizzes.open_session(USER)
     assert session is not None
-    assert len(await bot.repo.session_answers(session.id)) == 1  # but stored
+    assert len(await bot.repo.quizzes.session_answers(session.id)) == 1  # but stored
 
     toast = await bot.press(USER, data, message_id=message.message_id)
     assert toast is not None
     assert toast["text"] == "✅ 回答正确！"
     assert "✅ 回答正确！+" in (bot.message(USER, message.message_id).text or "")
     assert [label for label, _ in bot.buttons(USER, message.message_id)] == ["下一题 ▶️"]
-    assert len(await bot.repo.session_answers(session.id)) == 1
+    assert len(await bot.repo.quizzes.session_answers(session.id)) == 1
 
 
 async def test_operators_hear_of_an_error_once_without_private_content(bot: Harness) -> None:
@@ -392,8 +392,8 @@ async def test_streak_days_follow_the_persons_own_time_zone(bot: Harness) -> Non
     await bot.send(77, "/start cards")  # someone on the bot's default time zone
     await answer(bot, correct=True, user_id=77)
     assert bot.repo is not None
-    new_yorker = await bot.repo.get_user(USER)
-    shanghai = await bot.repo.get_user(77)
+    new_yorker = await bot.repo.people.get_user(USER)
+    shanghai = await bot.repo.people.get_user(77)
     assert new_yorker is not None
     assert shanghai is not None
     assert str(new_yorker.streak_last_day) == "2026-03-14"

@@ -68,7 +68,7 @@ async def test_invalid_content_is_refused_and_the_old_stays(live: Harness) -> No
 async def test_open_quiz_skips_a_removed_question_with_a_note(live: Harness) -> None:
     await live.send(CITIZEN, "/start cards")
     assert live.repo is not None
-    session = await live.repo.open_session(CITIZEN)
+    session = await live.repo.quizzes.open_session(CITIZEN)
     assert session is not None
     first, second = session.question_ids
     # The editors delete the second question while the citizen is on the first.

@@ -12,6 +12,6 @@ async def test_welcome_subscribes_to_the_daily_lesson(bot: Harness) -> None:
     await bot.send(42, "/start")
     await bot.press(42, bot.button(42, "订阅每日一课"))
     assert bot.repo is not None
-    subscription = await bot.repo.lesson_subscription(42)
+    subscription = await bot.repo.lessons.lesson_subscription(42)
     assert subscription is not None
     assert subscription.active

@@ -51,7 +51,7 @@ async def test_answering_the_check_counts_for_the_streak_once(lbot: Harness) -> 
     again = await service(lbot).answer_check(delivery_id, 42, 42, frozenset({0}))
     assert again is Refusal.ALREADY_ANSWERED
     assert lbot.repo is not None
-    card = await lbot.repo.card(42, "t-chip")
+    card = await lbot.repo.learning.card(42, "t-chip")
     assert card is not None
     assert (card.box, card.last_correct) == (1, True)
 
@@ -92,7 +92,7 @@ async def test_review_lesson_is_built_from_the_users_mistakes(lbot: Harness) -> 
     assert "芯片卡比磁条卡更难复制。" in text
     assert buttons_with(lbot, 42, "lq:")
     assert lbot.repo is not None
-    history = await lbot.repo.lesson_history(42)
+    history = await lbot.repo.lessons.lesson_history(42)
     assert history.sent == 4
     assert history.lesson_ids == {"t-cs-1", "t-cs-2", "t-tf-1"}
     set_local(lbot, "2026-03-19 20:00")

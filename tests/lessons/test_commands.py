@@ -16,7 +16,7 @@ from tests.lessons.support import lesson_messages, run, set_local, svc_of
 
 async def subscription(bot: Harness, chat_id: int) -> Any:
     assert bot.repo is not None
-    return await bot.repo.lesson_subscription(chat_id)
+    return await bot.repo.lessons.lesson_subscription(chat_id)
 
 
 async def test_subscribe_accepts_a_time_and_the_full_width_colon(lbot: Harness) -> None:
@@ -100,7 +100,7 @@ async def test_lesson_now_becomes_todays_delivery(lbot: Harness) -> None:
     await lbot.send(42, "/lesson")  # shown again, still the same lesson
     assert [("芯片卡更安全" in (m.text or "")) for m in lesson_messages(lbot, 42)] == [True, True]
     assert lbot.repo is not None
-    assert (await lbot.repo.lesson_history(42)).sent == 1
+    assert (await lbot.repo.lessons.lesson_history(42)).sent == 1
     set_local(lbot, "2026-03-16 20:00")
     assert (await run(lbot)).sent == 1
     assert "小心ATM上的异物" in (lesson_messages(lbot, 42)[-1].text or "")
@@ -124,7 +124,7 @@ async def test_only_admins_and_volunteers_subscribe_a_group(lbot: Harness) -> No
     found = await subscription(lbot, group)
     assert (found.kind, found.send_at, found.language) == ("group", time(19), "zh")
     assert lbot.repo is not None
-    await lbot.repo.add_volunteer(12, "志愿者", 1, lbot.clock())
+    await lbot.repo.players.add_volunteer(12, "志愿者", 1, lbot.clock())
     await lbot.send(12, "/unsubscribe", chat_id=group)
     assert "已退订" in lbot.text(group)
     await lbot.send(11, "/schedule", chat_id=group)  # anyone may look

@@ -61,23 +61,33 @@ def test_parse_quiet_hours(text: str, expected: QuietHours | None) -> None:
 async def test_export_and_delete_include_lessons(tmp_path: Path) -> None:
     repo = await Repository.open(tmp_path / "bot.sqlite3")
     try:
-        await repo.ensure_user(7, "zh", NOW)
-        await repo.subscribe_lessons(7, "private", "zh", "20:00", NOW)
-        await repo.subscribe_lessons(-100, "group", "zh", "20:00", NOW)
-        claimed = await repo.claim_lesson(7, date(2026, 3, 15), "lesson", "l1", None, [], NOW)
-        other = await repo.claim_lesson(-100, date(2026, 3, 15), "lesson", "l1", None, [], NOW)
+        await repo.people.ensure_user(7, "zh", NOW)
+        await repo.lessons.subscribe_lessons(7, "private", "zh", "20:00", NOW)
+        await repo.lessons.subscribe_lessons(-100, "group", "zh", "20:00", NOW)
+        claimed = await repo.lessons.claim_lesson(
+            7, date(2026, 3, 15), "lesson", "l1", None, [], NOW
+        )
+        other = await repo.lessons.claim_lesson(
+            -100, date(2026, 3, 15), "lesson", "l1", None, [], NOW
+        )
         assert claimed is not None
         assert other is not None
-        assert await repo.claim_lesson(7, date(2026, 3, 15), "lesson", "l2", None, [], NOW) is None
-        assert await repo.claim_lesson(7, date(2026, 3, 16), "lesson", "l1", None, [], NOW) is None
-        exported = await repo.export_user(7)
+        assert (
+            await repo.lessons.claim_lesson(7, date(2026, 3, 15), "lesson", "l2", None, [], NOW)
+            is None
+        )
+        assert (
+            await repo.lessons.claim_lesson(7, date(2026, 3, 16), "lesson", "l1", None, [], NOW)
+            is None
+        )
+        exported = await repo.privacy.export_user(7)
         assert exported["lesson_subscribers"][0]["send_at"] == "20:00"
         assert [d["lesson_id"] for d in exported["lesson_deliveries"]] == ["l1"]
-        assert await repo.delete_user(7) is True
-        gone = await repo.export_user(7)
+        assert await repo.privacy.delete_user(7) is True
+        gone = await repo.privacy.export_user(7)
         assert gone["lesson_subscribers"] == []
         assert gone["lesson_deliveries"] == []
-        assert await repo.lesson_subscription(-100) is not None  # the group's stay
-        assert await repo.lesson_delivery(other.id) is not None
+        assert await repo.lessons.lesson_subscription(-100) is not None  # the group's stay
+        assert await repo.lessons.lesson_delivery(other.id) is not None
     finally:
         await repo.close()

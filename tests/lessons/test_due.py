@@ -90,11 +90,11 @@ async def test_subscribing_inside_quiet_hours_is_refused_with_the_reason(lbot: H
     assert "免打扰" in lbot.text(42)
     assert "22:00" in lbot.text(42)
     assert lbot.repo is not None
-    assert await lbot.repo.lesson_subscription(42) is None
+    assert await lbot.repo.lessons.lesson_subscription(42) is None
     await lbot.send(42, "/subscribe 7:59")
     assert "免打扰" in lbot.text(42)
     await lbot.send(42, "/subscribe 8:00")
-    subscription = await lbot.repo.lesson_subscription(42)
+    subscription = await lbot.repo.lessons.lesson_subscription(42)
     assert subscription is not None
     assert subscription.send_at == time(8, 0)
 

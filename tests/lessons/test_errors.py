@@ -36,7 +36,7 @@ async def test_blocked_user_becomes_inactive_and_is_not_pushed_again(lbot: Harne
     report = await service(lbot).run_due(sender(lbot))
     assert (report.sent, report.failed, report.deactivated) == (2, 1, 1)
     assert lbot.repo is not None
-    subscription = await lbot.repo.lesson_subscription(42)
+    subscription = await lbot.repo.lessons.lesson_subscription(42)
     assert subscription is not None
     assert (subscription.active, subscription.inactive_reason) == (False, "blocked")
     tries_before = len(lbot.emu.calls_to("sendMessage"))
