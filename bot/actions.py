@@ -1,0 +1,309 @@
+"""Every inline button the bot draws, as a typed action: the one place callback data is defined.
+
+An action is a small frozen dataclass with a short ``prefix`` and typed fields. ``encode`` turns
+it into callback data (ASCII, at most Telegram's 64 bytes); ``decode`` turns callback data back
+into an action, or None for anything it did not make: another prefix, a wrong number of fields,
+non-ASCII or full-width digits, leading zeros, numbers over a field's maximum, text outside a
+field's alphabet. Callback data is untrusted (old messages, forwarded copies, modified clients):
+None becomes a toast and changes nothing.
+
+Field types, declared with ``Annotated``:
+
+- ``int`` — decimal ASCII digits, no leading zeros, ``0 <= value <= Max`` (default 2**53 - 1);
+- ``str`` — ``Slug`` (letters, digits, ``_`` and ``-``; content ids) or ``OneOf(...)``;
+- ``bool`` — ``1`` or ``0``.
+
+Each action's handler lives with its feature in ``bot/handlers``; ``bot.handlers.dispatch``
+routes a decoded action to it. ``docs/architecture.md`` has the table of actions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar, TypeVar, get_args, get_origin, get_type_hints
+
+from typing_extensions import dataclass_transform
+
+CALLBACK_DATA_BYTES = 64
+MAX_ID = 2**53 - 1
+"""Telegram ids and SQLite rowids fit; larger numbers are forged."""
+SEP = ":"
+
+
+@dataclass(frozen=True)
+class Max:
+    value: int
+
+
+@dataclass(frozen=True)
+class Slug:
+    max_length: int = 40
+    pattern: ClassVar[re.Pattern[str]] = re.compile(r"[A-Za-z0-9_-]+", re.ASCII)
+
+
+@dataclass(frozen=True)
+class OneOf:
+    values: tuple[str, ...]
+
+    def __init__(self, *values: str) -> None:
+        object.__setattr__(self, "values", values)
+
+
+_DIGITS = re.compile(r"0|[1-9][0-9]*", re.ASCII)
+
+
+@dataclass(frozen=True)
+class _Field:
+    name: str
+    kind: type
+    limit: Max | Slug | OneOf | None
+
+    def encode(self, value: Any) -> str:
+        if self.kind is bool:
+            return "1" if value else "0"
+        text = str(value)
+        if self.decode(text) != value:
+            raise ValueError(f"{self.name}={value!r} cannot be encoded in callback data")
+        return text
+
+    def decode(self, text: str) -> Any:
+        """The value, or None when ``text`` is not one this field encodes."""
+        if self.kind is bool:
+            return {"1": True, "0": False}.get(text)
+        if self.kind is int:
+            if not _DIGITS.fullmatch(text) or len(text) > 16:
+                return None
+            value = int(text)
+            top = self.limit.value if isinstance(self.limit, Max) else MAX_ID
+            return value if value <= top else None
+        if isinstance(self.limit, OneOf):
+            return text if text in self.limit.values else None
+        slug = self.limit if isinstance(self.limit, Slug) else Slug()
+        if len(text) > slug.max_length or not Slug.pattern.fullmatch(text):
+            return None
+        return text
+
+
+class Action:
+    """Base of every button action; subclasses are frozen dataclasses made with ``@action``."""
+
+    prefix: ClassVar[str] = ""
+    _fields: ClassVar[tuple[_Field, ...]] = ()
+
+    def encode(self) -> str:
+        parts = [self.prefix, *(f.encode(getattr(self, f.name)) for f in self._fields)]
+        data = SEP.join(parts)
+        if len(data.encode()) > CALLBACK_DATA_BYTES:
+            raise ValueError(f"{data!r} is longer than Telegram's 64 bytes of callback data")
+        return data
+
+
+REGISTRY: dict[str, type[Action]] = {}
+A = TypeVar("A", bound=Action)
+
+
+@dataclass_transform(frozen_default=True)
+def action(prefix: str) -> Callable[[type[A]], type[A]]:
+    """Register a frozen dataclass as the action for ``prefix``."""
+
+    def register(cls: type[A]) -> type[A]:
+        if not re.fullmatch(r"[a-z]{1,4}", prefix) or prefix in REGISTRY:
+            raise ValueError(f"action prefix {prefix!r} is malformed or taken")
+        cls = dataclass(frozen=True, slots=True)(cls)
+        hints = get_type_hints(cls, include_extras=True)
+        specs: list[_Field] = []
+        for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+            hint, limit = hints[f.name], None
+            if get_origin(hint) is Annotated:
+                hint, limit = get_args(hint)[0], get_args(hint)[1]
+            if hint not in (int, str, bool):
+                raise TypeError(f"{cls.__name__}.{f.name}: only int, str and bool fields")
+            specs.append(_Field(f.name, hint, limit))
+        cls.prefix = prefix
+        cls._fields = tuple(specs)
+        REGISTRY[prefix] = cls
+        return cls
+
+    return register
+
+
+def decode(data: str | None) -> Action | None:
+    """The action behind callback data, or None for anything the bot never encodes."""
+    if not data or len(data.encode()) > CALLBACK_DATA_BYTES:
+        return None
+    prefix, *parts = data.split(SEP)
+    cls = REGISTRY.get(prefix)
+    if cls is None or len(parts) != len(cls._fields):
+        return None
+    values = {}
+    for spec, text in zip(cls._fields, parts, strict=True):
+        value = spec.decode(text)
+        if value is None:
+            return None
+        values[spec.name] = value
+    return cls(**values)
+
+
+Id = int
+Position = Annotated[int, Max(99)]
+Option = Annotated[int, Max(11)]
+"""Telegram allows at most 12 options; a quiz shows as many."""
+Mask = Annotated[int, Max(2**12 - 1)]
+"""A set of options, one bit each."""
+BankId = Annotated[str, Slug()]
+
+
+# --- private quizzes ------------------------------------------------------------------------
+
+
+@action("b")
+class ChooseBank(Action):
+    """A bank in the menu: start a quiz of it (or ask what to do with the open one)."""
+
+    bank: BankId
+
+
+@action("menu")
+class ShowBanks(Action):
+    """The bank menu again."""
+
+
+@action("rs")
+class Replace(Action):
+    """Abandon the open quiz ``session`` and start ``bank`` instead."""
+
+    session: Id
+    bank: BankId
+
+
+@action("c")
+class Continue(Action):
+    """Show the current question of the open quiz again."""
+
+    session: Id
+
+
+@action("n")
+class Next(Action):
+    """The next question, pressed on the message that showed the answer."""
+
+    session: Id
+
+
+@action("r")
+class Result(Action):
+    session: Id
+
+
+@action("m")
+class Mistakes(Action):
+    session: Id
+
+
+@action("x")
+class RetryMissed(Action):
+    session: Id
+
+
+@action("a")
+class Answer(Action):
+    """One option of a single-choice or true/false question."""
+
+    session: Id
+    position: Position
+    option: Option
+
+
+@action("t")
+class Toggle(Action):
+    """A multiple-answer question: show the selection ``selected`` (a bit per option).
+
+    The selection lives in the message, not the database: pressing the same button twice
+    shows the same thing.
+    """
+
+    session: Id
+    position: Position
+    selected: Mask
+
+
+@action("s")
+class Submit(Action):
+    """A multiple-answer question: answer with the selection on screen."""
+
+    session: Id
+    position: Position
+    selected: Mask
+
+
+# --- a person's own data ----------------------------------------------------------------------
+
+
+@action("fg")
+class Forget(Action):
+    """The confirmation of /forget: ``confirm`` deletes everything, else nothing changes."""
+
+    confirm: bool
+    user: Id
+
+
+@action("lang")
+class SetLanguage(Action):
+    language: Annotated[str, OneOf("zh", "en")]
+
+
+@action("setl")
+class ChooseLanguage(Action):
+    """Settings: show the language buttons."""
+
+
+@action("setn")
+class ShowName(Action):
+    """Settings: show (or hide) my name on leaderboards."""
+
+    show: bool
+
+
+# --- daily lessons ----------------------------------------------------------------------------
+
+
+@action("lm")
+class LessonMenu(Action):
+    what: Annotated[str, OneOf("sub", "unsub", "now")]
+
+
+@action("lq")
+class LessonAnswer(Action):
+    delivery: Id
+    option: Option
+
+
+@action("lt")
+class LessonToggle(Action):
+    delivery: Id
+    selected: Mask
+
+
+@action("lk")
+class LessonSubmit(Action):
+    delivery: Id
+    selected: Mask
+
+
+# --- group events -----------------------------------------------------------------------------
+
+
+@action("ej")
+class Join(Action):
+    event: Id
+
+
+@action("eb")
+class SpeedBonus(Action):
+    """Turn the lobby's speed bonus on or off (explicitly: a repeated press changes nothing)."""
+
+    event: Id
+    on: bool
