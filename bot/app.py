@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import random
-import signal
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -23,11 +20,10 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.config import Settings, StartupError
-from bot.connection import build_requests, describe_startup_error
+from bot.config import Settings
 from bot.context import SERVICES_KEY, Services, utc_now
-from bot.handlers import admin, events, lessons, profile, quiz
-from bot.handlers.menu import register_commands
+from bot.handlers import admin, dispatch, events, groups, lessons, profile, quiz
+from bot.handlers.groups import TelegramAdmins
 from bot.logs import redact
 from bot.render import Renderer
 from bot.services.content import ContentStore
@@ -73,7 +69,7 @@ def build_application(
     if rate_limiter is not None:
         builder = builder.rate_limiter(rate_limiter)
     app: PTBApplication = builder.build()
-    app.bot_data[SERVICES_KEY] = Services(
+    services = Services(
         settings=settings,
         repo=repo,
         content=content,
@@ -81,14 +77,17 @@ def build_application(
         clock=clock,
         rng_factory=rng_factory,
     )
+    app.bot_data[SERVICES_KEY] = services
+    services.admin_lookup = TelegramAdmins(app.bot)
     admin.register(app)
     quiz.register(app)
     profile.register(app)
     events.register(app)
     lessons.register(app)
+    groups.register(app)
+    dispatch.register(app)  # every button, routed by its action (bot/actions.py)
     if schedule_jobs:  # off in handler tests: they drive the delivery service directly
         lessons.schedule(app)
-    profile.register_fallbacks(app)  # last: it answers any button nobody else claimed
     app.add_error_handler(_on_error)
     return app
 
@@ -128,65 +127,3 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             await context.bot.send_message(owner, text)
         except TelegramError as exc:  # an operator who never started the bot, say
             log.warning("could not report the error to operator %s: %s", owner, exc)
-
-
-async def serve(settings: Settings, content: ContentStore) -> None:
-    """Long-poll Telegram until SIGINT/SIGTERM; SIGHUP reloads the content.
-
-    A failure to reach the Bot API at start-up raises ``StartupError`` with one sentence.
-    """
-    repo = await Repository.open(settings.database_path)
-    try:
-        send, updates = build_requests(settings)
-        app = build_application(
-            settings,
-            repo=repo,
-            content=content,
-            request=send,
-            get_updates_request=updates,
-            rate_limiter=lessons.rate_limiter(),
-            schedule_jobs=True,
-        )
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
-        with contextlib.suppress(NotImplementedError, AttributeError):
-            loop.add_signal_handler(signal.SIGHUP, content.reload)
-        try:
-            await app.initialize()
-        except TelegramError as exc:
-            raise _startup_error(exc, settings) from None
-        try:
-            await _start(app, settings)
-            log.info("serving as @%s; press Ctrl+C to stop", app.bot.username)
-            await stop.wait()
-            log.info("stopping")
-        finally:
-            if app.updater is not None and app.updater.running:
-                await app.updater.stop()
-            if app.running:
-                await app.stop()
-            await app.shutdown()
-    finally:
-        await repo.close()
-
-
-async def _start(app: PTBApplication, settings: Settings) -> None:
-    try:
-        await app.start()
-        svc = app.bot_data[SERVICES_KEY]
-        await register_commands(app.bot, svc.render, settings.default_language)
-        await events.resume_events(app)  # events running when the process stopped
-        assert app.updater is not None
-        await app.updater.start_polling(allowed_updates=Update.ALL_TYPES)
-    except TelegramError as exc:
-        raise _startup_error(exc, settings) from None
-
-
-def _startup_error(exc: TelegramError, settings: Settings) -> BaseException:
-    """One sentence for the operator; the original (whose text may hold the token) is dropped."""
-    described = describe_startup_error(exc, settings)
-    if described is None:
-        return StartupError(f"the Bot API refused to start the bot ({type(exc).__name__})")
-    return StartupError(described)

@@ -108,8 +108,8 @@ def _run(settings: Settings) -> int:
         print(PREVIEW_NOTE.format(host="127.0.0.1", port=8080), file=sys.stderr)
         return _preview(settings, "127.0.0.1", 8080, keep_data=False)
     check_database_path(settings)
-    from bot.app import serve  # keeps `validate` and `schema` quick to start
     from bot.services.content import ContentStore
+    from bot.startup import serve  # keeps `validate` and `schema` quick to start
 
     content = ContentStore(settings.content_paths)
     result = content.reload()

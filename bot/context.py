@@ -1,4 +1,7 @@
-"""What handlers share: the services the application was built with."""
+"""What handlers share: the services the application was built with.
+
+Handlers reach every use case through these services; none of them touches the repository.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from telegram.ext import CallbackContext
@@ -13,11 +17,19 @@ from telegram.ext import CallbackContext
 from bot.config import Settings
 from bot.render import Renderer
 from bot.services.content import ContentStore
+from bot.services.lessons import LessonService
+from bot.services.people import PeopleService
+from bot.services.quiz import QuizService
+from bot.services.staff import AdminLookup, Staff
 from bot.storage.repository import Repository
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+async def _no_admins(chat_id: int, /) -> frozenset[int] | None:
+    return None
 
 
 @dataclass
@@ -28,10 +40,27 @@ class Services:
     render: Renderer
     clock: Callable[[], datetime] = field(default=utc_now)
     rng_factory: Callable[[], random.Random] = field(default=random.Random)
+    admin_lookup: AdminLookup = field(default=_no_admins)  # Telegram's admin list (app.py)
     extras: dict[str, Any] = field(default_factory=dict)  # per-application caches
 
     def is_owner(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.settings.owner_ids
+
+    @cached_property
+    def people(self) -> PeopleService:
+        return PeopleService(self.repo, self.content, self.settings, self.clock)
+
+    @cached_property
+    def quiz(self) -> QuizService:
+        return QuizService(self.repo, self.content, self.settings.timezone, self.rng_factory)
+
+    @cached_property
+    def lessons(self) -> LessonService:
+        return LessonService(self.repo, self.content, self.settings, clock=self.clock)
+
+    @cached_property
+    def staff(self) -> Staff:
+        return Staff(self.repo, self.settings.owner_ids, self.admin_lookup, self.clock)
 
 
 SERVICES_KEY = "services"

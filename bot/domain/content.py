@@ -113,9 +113,24 @@ class Catalog:
         return tuple(lesson for lesson in self.lessons if lesson.topic == topic)
 
     @property
+    def ordered_banks(self) -> tuple[Bank, ...]:
+        """Banks in menu order: ``order``, then id. The one ordering every list uses."""
+        return tuple(sorted(self.banks.values(), key=lambda b: (b.order, b.id)))
+
+    @property
     def topics(self) -> tuple[str, ...]:
         """Topics in bank order, each once."""
-        seen: dict[str, None] = {}
-        for bank in sorted(self.banks.values(), key=lambda b: (b.order, b.id)):
-            seen.setdefault(bank.topic, None)
-        return tuple(seen)
+        return tuple(dict.fromkeys(bank.topic for bank in self.ordered_banks))
+
+    def bank_for_topic(self, topic: str) -> str | None:
+        """The quiz for a topic: the bank named like it, else the first of that topic."""
+        if topic in self.banks and not self.banks[topic].is_mixed:
+            return topic
+        return next((bank.id for bank in self.ordered_banks if bank.topic == topic), None)
+
+    def topic_titles(self, lang: str) -> dict[str, str]:
+        """A topic's name is the title of its first bank in menu order."""
+        titles: dict[str, str] = {}
+        for bank in self.ordered_banks:
+            titles.setdefault(bank.topic, bank.title.get(lang))
+        return titles

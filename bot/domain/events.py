@@ -80,8 +80,16 @@ def elapsed_seconds(answered_at: datetime, opened_at: datetime) -> float:
     return max((answered_at - opened_at).total_seconds(), 0.0)
 
 
-def is_late(answered_at: datetime, opened_at: datetime, open_period: int) -> bool:
-    """An answer after the poll's ``open_period``; exactly at the deadline still counts."""
+def is_late(
+    answered_at: datetime,
+    opened_at: datetime,
+    open_period: int,
+    closes_at: datetime | None = None,
+) -> bool:
+    """An answer after the poll's ``open_period`` — or after ``closes_at``, when the question
+    was closed early (/event_next, /event_stop); exactly at the deadline still counts."""
+    if closes_at is not None and answered_at > closes_at:
+        return True
     return answered_at - opened_at > timedelta(seconds=open_period)
 
 

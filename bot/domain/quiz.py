@@ -6,6 +6,8 @@ Pure functions only. Dates are parameters and randomness comes from an injected
 
 from __future__ import annotations
 
+import hashlib
+import json
 import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -249,3 +251,53 @@ def current_streak(streak: Streak, today: date) -> int:
     if streak.last_day is None or streak.last_day < today - timedelta(days=1):
         return 0
     return streak.current
+
+
+# ------------------------------------------------------------------------- what an answer teaches
+
+
+@dataclass(frozen=True, slots=True)
+class Learned:
+    """What one answered question changes for a person, whatever asked it (a quiz, a lesson's
+    check, a campaign attempt): the question's card, the topic totals, points and the streak."""
+
+    user_id: int
+    question_id: str
+    topic: str
+    correct: bool
+    points: int
+    card: CardState
+    streak: Streak
+
+
+def learn(
+    user_id: int,
+    question: Question,
+    correct: bool,
+    points: int,
+    card: CardState | None,
+    streak: Streak,
+    today: date,
+) -> Learned:
+    """The one place the rules of learning are applied to an answer."""
+    return Learned(
+        user_id=user_id,
+        question_id=question.id,
+        topic=question.topic,
+        correct=correct,
+        points=points,
+        card=review(card, correct, today),
+        streak=record_activity(streak, today),
+    )
+
+
+def question_version(question: Question) -> str:
+    """A short fingerprint of what an answer to ``question`` means: its type, options and key.
+
+    Answers are counted per version, because editors may reword or reorder options.
+    """
+    shape = [question.type.value] + [
+        [option.text.zh, option.text.en, option.correct] for option in question.options
+    ]
+    digest = hashlib.blake2s(json.dumps(shape, ensure_ascii=False).encode(), digest_size=5)
+    return digest.hexdigest()

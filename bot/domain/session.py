@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -21,13 +21,14 @@ class QuizSession:
     question_ids: tuple[str, ...]
     option_orders: tuple[tuple[int, ...], ...]  # per question: display position -> bank index
     position: int  # index of the next question to answer
-    selected: frozenset[int]  # toggled display positions of a multiple-answer question
-    message_id: int | None
+    message_id: int | None  # the message that shows the current question
     points: int
     correct: int
     started_at: datetime
     finished_at: datetime | None = None
     abandoned_at: datetime | None = None
+    shown_at: datetime | None = None  # when the current question was sent
+    deadline: datetime | None = None  # a timed attempt: no answer counts after it
 
     @property
     def total(self) -> int:
@@ -47,6 +48,18 @@ class QuizSession:
 
     def elapsed(self, now: datetime) -> timedelta:
         return (self.finished_at or now) - self.started_at
+
+    def after_answer(self, correct: bool, points: int, now: datetime) -> QuizSession:
+        """The session as storage leaves it after one answer to the current question."""
+        finished = self.position + 1 >= self.total
+        return replace(
+            self,
+            position=self.position + 1,
+            points=self.points + points,
+            correct=self.correct + int(correct),
+            finished_at=now if finished else None,
+            shown_at=None,
+        )
 
 
 @dataclass(frozen=True, slots=True)

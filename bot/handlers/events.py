@@ -18,7 +18,6 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from telegram.ext import (
     Application,
     CallbackContext,
-    CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     JobQueue,
@@ -26,6 +25,7 @@ from telegram.ext import (
 )
 
 from bot import charts
+from bot.actions import Join, SpeedBonus
 from bot.context import Services, services
 from bot.domain.content import Bank, Question
 from bot.domain.events import (
@@ -37,25 +37,17 @@ from bot.domain.events import (
     EventStatus,
 )
 from bot.domain.limits import GROUP_MESSAGES_PER_MINUTE, POLL_QUESTION, tg_len
-from bot.handlers.common import (
-    data,
-    display_name,
-    from_operator,
-    is_not_modified,
-    keyboard,
-    parse_ints,
-    toast,
-)
-from bot.handlers.groups import group_staff
+from bot.handlers.common import Link, display_name, is_not_modified, keyboard
+from bot.handlers.dispatch import Press, on
 from bot.services.events import (
     Board,
     BudgetRefused,
     ChatGone,
-    Created,
     EventService,
     FinalResults,
     QuestionResult,
     Refusal,
+    ReportRefusal,
     SentPoll,
     SkipRefused,
     parse_event_args,
@@ -129,8 +121,8 @@ class TelegramOutbox:
             bonus = "event_bonus_on" if event.speed_bonus else "event_bonus_off"
             markup = keyboard(
                 [
-                    [(svc.render.label(lang, "event_join"), data("ej", event.id))],
-                    [(svc.render.label(lang, bonus), data("eb", event.id))],
+                    [(svc.render.label(lang, "event_join"), Join(event.id))],
+                    [(svc.render.label(lang, bonus), SpeedBonus(event.id, not event.speed_bonus))],
                 ]
             )
         if message_id is None:
@@ -377,12 +369,8 @@ class EventRuntime:
         self.svc = svc
         self.timer = JobTimer(app.job_queue)
         self.service = EventService(
-            svc.repo, svc.content, TelegramOutbox(app), self.timer, svc.rng_factory
+            svc.repo, svc.content, TelegramOutbox(app), self.timer, svc.staff, svc.rng_factory
         )
-
-    async def may_run(self, bot: Bot, chat_id: int, user_id: int) -> bool:
-        """Operators, volunteers and the group's administrators may run events."""
-        return await group_staff(self.svc).may_manage(bot, chat_id, user_id)
 
 
 def runtime(app: PTBApp) -> EventRuntime:
@@ -454,47 +442,46 @@ async def _group_guard(
         return None
     if chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
         return None
-    rt = runtime(context.application)
-    if not await rt.may_run(context.bot, chat.id, user.id):
+    if not await svc.staff.may_manage(chat.id, user.id):
         await message.reply_text(svc.render(_lang(svc), "event_refused", reason="not_allowed"))
         return None
-    return message, chat.id, rt
+    return message, chat.id, runtime(context.application)
 
 
 async def _refused(message: Message, svc: Services, reason: str) -> None:
     await message.reply_text(svc.render(_lang(svc), "event_refused", reason=reason))
 
 
+def usage_text(svc: Services, lang: str, reason: str) -> str:
+    banks = svc.content.catalog.ordered_banks
+    return svc.render(
+        lang,
+        "event_usage",
+        reason=reason,
+        banks=[{"id": b.id, "title": b.title.get(lang)} for b in banks],
+        example=banks[0].id if banks else "bank",
+        min_questions=MIN_QUESTIONS,
+        max_questions=MAX_QUESTIONS,
+        min_seconds=MIN_SECONDS,
+        max_seconds=MAX_SECONDS,
+    )
+
+
 async def event_new(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     guarded = await _group_guard(update, context)
-    if guarded is None:
+    if guarded is None or update.effective_user is None:
         return
     message, chat_id, rt = guarded
     svc, lang = rt.svc, _lang(rt.svc)
-    banks = sorted(svc.content.catalog.banks.values(), key=lambda b: (b.order, b.id))
-    parsed = parse_event_args(context.args or [], [b.id for b in banks])
+    parsed = parse_event_args(context.args or [], list(svc.content.catalog.banks))
     if isinstance(parsed, str):
-        await message.reply_text(
-            svc.render(
-                lang,
-                "event_usage",
-                reason=parsed,
-                banks=[{"id": b.id, "title": b.title.get(lang)} for b in banks],
-                example=banks[0].id if banks else "bank",
-                min_questions=MIN_QUESTIONS,
-                max_questions=MAX_QUESTIONS,
-                min_seconds=MIN_SECONDS,
-                max_seconds=MAX_SECONDS,
-            )
-        )
+        await message.reply_text(usage_text(svc, lang, parsed))
         return
     bank_id, questions, seconds = parsed
-    user = update.effective_user
-    assert user is not None
     try:
         outcome = await rt.service.create(
             chat_id=chat_id,
-            host_id=user.id,
+            host_id=update.effective_user.id,
             bank_id=bank_id,
             questions=questions,
             seconds=seconds,
@@ -503,23 +490,26 @@ async def event_new(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
     except ChatGone:
         return
+    await _created(message, svc, lang, outcome, bank_id)
+
+
+async def _created(
+    message: Message, svc: Services, lang: str, outcome: object, bank_id: str | None
+) -> None:
     if isinstance(outcome, Refusal):
         await _refused(message, svc, outcome.value)
     elif isinstance(outcome, BudgetRefused):
-        await message.reply_text(
-            svc.render(
-                lang,
-                "event_budget",
-                limit=GROUP_MESSAGES_PER_MINUTE,
-                questions=outcome.questions,
-                seconds=outcome.seconds,
-                peak=outcome.check.peak_per_minute,
-                min_seconds=outcome.check.min_seconds,
-                bank=bank_id or "",
-            )
+        text = svc.render(
+            lang,
+            "event_budget",
+            limit=GROUP_MESSAGES_PER_MINUTE,
+            questions=outcome.questions,
+            seconds=outcome.seconds,
+            peak=outcome.check.peak_per_minute,
+            min_seconds=outcome.check.min_seconds,
+            bank=bank_id or "",
         )
-    else:
-        assert isinstance(outcome, Created)
+        await message.reply_text(text)
 
 
 async def event_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -541,11 +531,10 @@ async def event_next(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if isinstance(outcome, Refusal):
         await _refused(message, rt.svc, outcome.value)
     elif isinstance(outcome, SkipRefused):
-        await message.reply_text(
-            rt.svc.render(
-                _lang(rt.svc), "event_control", action="skip_wait", seconds=outcome.wait_seconds
-            )
+        text = rt.svc.render(
+            _lang(rt.svc), "event_control", action="skip_wait", seconds=outcome.wait_seconds
         )
+        await message.reply_text(text)
 
 
 async def event_pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -557,9 +546,8 @@ async def event_pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if isinstance(outcome, Refusal):
         await _refused(message, rt.svc, outcome.value)
         return
-    await message.reply_text(
-        rt.svc.render(_lang(rt.svc), "event_control", action="paused", open=outcome[1])
-    )
+    text = rt.svc.render(_lang(rt.svc), "event_control", action="paused", open=outcome[1])
+    await message.reply_text(text)
 
 
 async def event_resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -567,10 +555,12 @@ async def event_resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if guarded is None:
         return
     message, chat_id, rt = guarded
-    live = await rt.svc.repo.events.live_event(chat_id)
-    if live is not None and live.status is EventStatus.PAUSED:  # say so before the next poll
-        await message.reply_text(rt.svc.render(_lang(rt.svc), "event_control", action="resumed"))
-    outcome = await rt.service.resume(chat_id, rt.svc.clock())
+
+    async def announce() -> None:  # said before the next poll goes out
+        text = rt.svc.render(_lang(rt.svc), "event_control", action="resumed")
+        await message.reply_text(text)
+
+    outcome = await rt.service.resume(chat_id, rt.svc.clock(), before=announce)
     if isinstance(outcome, Refusal):
         await _refused(message, rt.svc, outcome.value)
 
@@ -584,53 +574,37 @@ async def event_stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if isinstance(outcome, Refusal):
         await _refused(message, rt.svc, outcome.value)
     elif not outcome[1]:
-        await message.reply_text(rt.svc.render(_lang(rt.svc), "event_control", action="cancelled"))
+        text = rt.svc.render(_lang(rt.svc), "event_control", action="cancelled")
+        await message.reply_text(text)
 
 
 async def event_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """In a group: the CSV of its last event, privately. In private: the newest event the
-    person hosted, or may see as an admin of its group or a volunteer (``/event_report <id>``
-    picks one)."""
+    """In a group: the results of its last event, privately to the person who asks. In
+    private: the newest event they hosted or may see (``/event_report <id>`` picks one)."""
     message, chat, user = update.effective_message, update.effective_chat, update.effective_user
     if message is None or chat is None or user is None:
         return
     rt = runtime(context.application)
     svc, lang = rt.svc, _lang(rt.svc)
-    repo = svc.repo
-    if chat.type == ChatType.PRIVATE:
-        wanted = parse_ints(context.args or [], 1) if context.args else None
-        candidates = await repo.events.ended_events(limit=20)
-        if wanted is not None:
-            candidates = [e for e in candidates if e.id == wanted[0]]
-            single = await repo.events.get_event(wanted[0])
-            if not candidates and single is not None and not single.status.is_live:
-                candidates = [single]
-        chosen = None
-        for event in candidates:
-            if event.host_id == user.id or await rt.may_run(context.bot, event.chat_id, user.id):
-                chosen = event
-                break
-        if chosen is None:
-            outcome = "not_allowed" if candidates else "none"
-            await message.reply_text(svc.render(lang, "event_report", outcome=outcome))
-            return
-        await _send_report(rt, chosen, user.id)
+    private = chat.type == ChatType.PRIVATE
+    wanted = parse_event_id(context.args or []) if private else None
+    if wanted is False:
+        await message.reply_text(svc.render(lang, "event_report", outcome="usage"))
         return
-    ended = await repo.events.ended_events(chat.id, limit=1)
-    if not ended:
-        await message.reply_text(svc.render(lang, "event_report", outcome="none"))
+    found = await rt.service.report_for(user.id, None if private else chat.id, wanted)
+    if isinstance(found, ReportRefusal):
+        await message.reply_text(svc.render(lang, "event_report", outcome=found.value))
         return
-    event = ended[0]
-    if event.host_id != user.id and not await rt.may_run(context.bot, chat.id, user.id):
-        await message.reply_text(svc.render(lang, "event_report", outcome="not_allowed"))
+    sent = await _send_report(rt, found, user.id)
+    if private:
         return
-    if await _send_report(rt, event, user.id):
+    if sent:
         await message.reply_text(svc.render(lang, "event_report", outcome="sent"))
         return
-    link = f"https://t.me/{context.bot.username}"
+    link = Link(f"https://t.me/{context.bot.username}")
     await message.reply_text(
         svc.render(lang, "event_report", outcome="start_bot"),
-        reply_markup=keyboard([[(svc.render.label(lang, "open_private"), f"url:{link}")]]),
+        reply_markup=keyboard([[(svc.render.label(lang, "open_private"), link)]]),
     )
 
 
@@ -641,83 +615,81 @@ async def _send_report(rt: EventRuntime, event: Event, user_id: int) -> bool:
 
 async def volunteer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """``/volunteer add|remove|list`` for operators, by reply or by user id."""
-    operator = await from_operator(update, context)
-    if operator is None:
+    message, user = update.effective_message, update.effective_user
+    if message is None or user is None:
         return
-    message, svc = operator
-    lang = _lang(svc)
-    args = context.args or []
+    rt = runtime(context.application)
+    svc, lang = rt.svc, _lang(rt.svc)
+    replied = message.reply_to_message.from_user if message.reply_to_message else None
+    by_reply = (replied.id, display_name(replied)) if replied and not replied.is_bot else None
+    action, target = parse_volunteer_args(context.args or [], by_reply)
+    outcome = await rt.service.manage_volunteers(user.id, action, target, svc.clock())
+    if outcome.action == "not_operator":
+        await message.reply_text(svc.render(lang, "owner_only"))
+        return
+    text = svc.render(
+        lang,
+        "event_volunteer",
+        action=outcome.action,
+        people=[{"user_id": uid, "name": name} for uid, name in outcome.people],
+        user_id=outcome.user_id,
+        name=outcome.name or outcome.user_id,
+    )
+    await message.reply_text(text)
+
+
+def parse_event_id(args: list[str]) -> int | bool | None:
+    """``/event_report [id]``: the id, None without one, False for anything else."""
+    if not args:
+        return None
+    if len(args) == 1 and args[0].isascii() and args[0].isdigit() and len(args[0]) <= 15:
+        return int(args[0])
+    return False
+
+
+def parse_volunteer_args(
+    args: list[str], by_reply: tuple[int, str | None] | None
+) -> tuple[str, tuple[int, str | None] | None]:
+    """``add|remove <id>`` or ``add|remove`` in reply to someone, or ``list``."""
     action = args[0].lower() if args else ""
     if action == "list" and len(args) == 1:
-        people = [
-            {"user_id": uid, "name": name} for uid, name in await svc.repo.players.volunteers()
-        ]
-        await message.reply_text(svc.render(lang, "event_volunteer", action="list", people=people))
-        return
-    target_id: int | None = None
-    name: str | None = None
-    replied = message.reply_to_message
+        return "list", None
     if action in ("add", "remove") and len(args) == 2:
-        ids = parse_ints(args[1:], 1)
-        target_id = ids[0] if ids else None
-    elif (
-        action in ("add", "remove")
-        and len(args) == 1
-        and replied is not None
-        and replied.from_user is not None
-        and not replied.from_user.is_bot
-    ):
-        target_id, name = replied.from_user.id, display_name(replied.from_user)
-    if target_id is None:
-        await message.reply_text(svc.render(lang, "event_volunteer", action="usage"))
-        return
-    if action == "add":
-        granted_by = update.effective_user.id if update.effective_user else 0
-        added = await svc.repo.players.add_volunteer(target_id, name, granted_by, svc.clock())
-        result = "added" if added else "already"
-    else:
-        result = "removed" if await svc.repo.players.remove_volunteer(target_id) else "not_found"
-    await message.reply_text(
-        svc.render(
-            lang, "event_volunteer", action=result, user_id=target_id, name=name or target_id
-        )
-    )
+        text = args[1]
+        if text.isascii() and text.isdigit() and len(text) <= 15:
+            return action, (int(text), None)
+    if action in ("add", "remove") and len(args) == 1 and by_reply is not None:
+        return action, by_reply
+    return "usage", None
 
 
 # --- buttons and poll answers ---------------------------------------------------------------
 
 
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Join and speed-bonus buttons of a lobby; stale or forged presses get a toast."""
-    query, user = update.callback_query, update.effective_user
-    if query is None or user is None or query.data is None:
+@on(Join)
+async def join(press: Press, action: Join) -> None:
+    """Join from the lobby: only the lobby message of that event, in its own group."""
+    rt = runtime(press.application)
+    name = display_name(press.tg_user)
+    joined = await rt.service.join(press.origin, action.event, name, rt.svc.clock())
+    lang = _lang(rt.svc)
+    if joined is None:
+        await press.toast(lang, "event_toast_stale")
         return
-    rt = runtime(context.application)
-    svc, lang = rt.svc, _lang(rt.svc)
-    kind, *parts = query.data.split(":")
-    ids = parse_ints(parts, 1)
-    message = query.message if isinstance(query.message, Message) else None
-    if ids is None or message is None:
-        await toast(update, svc.render.label(lang, "event_toast_stale"))
+    await press.toast(lang, "event_toast_joined" if joined[1] else "event_toast_already_joined")
+
+
+@on(SpeedBonus)
+async def speed_bonus(press: Press, action: SpeedBonus) -> None:
+    """The lobby's speed-bonus switch, for the people who may run events in the group."""
+    rt = runtime(press.application)
+    outcome = await rt.service.set_bonus(press.origin, action.event, action.on, rt.svc.clock())
+    lang = _lang(rt.svc)
+    if outcome is None or outcome is False:
+        key = "event_toast_stale" if outcome is None else "event_toast_not_allowed"
+        await press.toast(lang, key)
         return
-    now = svc.clock()
-    if kind == "ej":
-        joined = await rt.service.join(ids[0], message.chat.id, user.id, display_name(user), now)
-        if joined is None:
-            await toast(update, svc.render.label(lang, "event_toast_stale"))
-            return
-        key = "event_toast_joined" if joined[1] else "event_toast_already_joined"
-        await toast(update, svc.render.label(lang, key))
-        return
-    if not await rt.may_run(context.bot, message.chat.id, user.id):
-        await toast(update, svc.render.label(lang, "event_toast_not_allowed"))
-        return
-    toggled = await rt.service.toggle_bonus(ids[0], message.chat.id, now)
-    if toggled is None:
-        await toast(update, svc.render.label(lang, "event_toast_stale"))
-        return
-    key = "event_toast_bonus_on" if toggled.speed_bonus else "event_toast_bonus_off"
-    await toast(update, svc.render.label(lang, key))
+    await press.toast(lang, "event_toast_bonus_on" if action.on else "event_toast_bonus_off")
 
 
 async def on_poll_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -743,5 +715,4 @@ def register(app: PTBApp) -> None:
     app.add_handler(CommandHandler("event_stop", event_stop))
     app.add_handler(CommandHandler("event_report", event_report))
     app.add_handler(CommandHandler("volunteer", volunteer))
-    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^e[jb]:"))
     app.add_handler(PollAnswerHandler(on_poll_answer))

@@ -1,54 +1,51 @@
-"""Who manages a group: its administrators, volunteers and operators.
+"""Telegram's side of "who manages this group": the administrator list, and keeping it fresh.
 
-Events and lessons ask the same question; the administrator list comes from
-getChatAdministrators, cached briefly so a busy group does not cost a call per command.
+The rule (operators, volunteers, the group's admins) lives in ``bot.services.staff``; this module
+asks Telegram for the admin list and tells the rule when an admin is promoted or demoted
+(``chat_member`` updates, which Telegram sends to a bot that is an administrator itself).
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from typing import Any
 
-from telegram import Bot
+from telegram import Bot, ChatMember, Update
 from telegram.error import BadRequest, Forbidden
+from telegram.ext import Application, ChatMemberHandler, ContextTypes
 
-from bot.context import Services
+from bot.context import services
 
 log = logging.getLogger(__name__)
 
-ADMIN_CACHE_SECONDS = 60
+_ADMIN_STATUSES = {ChatMember.ADMINISTRATOR, ChatMember.OWNER}
 
 
-class GroupStaff:
-    def __init__(self, svc: Services) -> None:
-        self.svc = svc
-        self._admins: dict[int, tuple[datetime, frozenset[int]]] = {}
+class TelegramAdmins:
+    """``AdminLookup`` through getChatAdministrators."""
 
-    async def is_admin(self, bot: Bot, chat_id: int, user_id: int) -> bool:
-        now = self.svc.clock()
-        cached = self._admins.get(chat_id)
-        if cached is None or cached[0] <= now:
-            try:
-                members = await bot.get_chat_administrators(chat_id)
-            except (Forbidden, BadRequest) as exc:
-                log.info("cannot list the admins of %s: %s", chat_id, exc.message)
-                return False
-            ids = frozenset(m.user.id for m in members)
-            cached = (now + timedelta(seconds=ADMIN_CACHE_SECONDS), ids)
-            self._admins[chat_id] = cached
-        return user_id in cached[1]
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
 
-    async def may_manage(self, bot: Bot, chat_id: int, user_id: int) -> bool:
-        """Operators, volunteers and the group's administrators."""
-        if self.svc.is_owner(user_id) or await self.svc.repo.players.is_volunteer(user_id):
-            return True
-        return await self.is_admin(bot, chat_id, user_id)
+    async def __call__(self, chat_id: int, /) -> frozenset[int] | None:
+        try:
+            members = await self.bot.get_chat_administrators(chat_id)
+        except (Forbidden, BadRequest) as exc:
+            log.info("cannot list the admins of %s: %s", chat_id, exc.message)
+            return None
+        return frozenset(m.user.id for m in members)
 
 
-def group_staff(svc: Services) -> GroupStaff:
-    """One cache per application, kept beside its services."""
-    staff = svc.extras.get("group_staff")
-    if not isinstance(staff, GroupStaff):
-        staff = GroupStaff(svc)
-        svc.extras["group_staff"] = staff
-    return staff
+async def on_member_change(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Someone became or stopped being an admin: forget the cached list at once."""
+    change = update.chat_member
+    if change is None:
+        return
+    was = change.old_chat_member.status in _ADMIN_STATUSES
+    now = change.new_chat_member.status in _ADMIN_STATUSES
+    if was != now:
+        services(context).staff.forget_chat(change.chat.id)
+
+
+def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    app.add_handler(ChatMemberHandler(on_member_change, ChatMemberHandler.CHAT_MEMBER))

@@ -7,7 +7,7 @@ Telegram's errors into the service's ``SendError`` kinds.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import time, timedelta
 from typing import Any
 
 from telegram import Bot, Message, Update
@@ -23,31 +23,21 @@ from telegram.error import (
 from telegram.ext import (
     AIORateLimiter,
     Application,
-    CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     filters,
 )
 
+from bot.actions import ChooseBank, LessonAnswer, LessonMenu, LessonSubmit, LessonToggle
 from bot.context import Services, services
 from bot.domain.content import QuestionType
 from bot.domain.schedule import ChatKind, format_hhmm, parse_hhmm
-from bot.handlers.common import (
-    Button,
-    data,
-    from_operator,
-    is_not_modified,
-    keyboard,
-    parse_ints,
-    person,
-    toast,
-)
-from bot.handlers.groups import group_staff
+from bot.handlers.common import Button, Link, View, edit, edit_markup, from_operator, keyboard
+from bot.handlers.dispatch import Press, on, refusal_key
 from bot.handlers.quiz import LETTERS, private_only
 from bot.render import Renderer
 from bot.services.lessons import (
     CheckResult,
-    LessonService,
     Outgoing,
     Rejected,
     RetryLater,
@@ -57,7 +47,6 @@ from bot.services.lessons import (
     Unreachable,
 )
 from bot.services.quiz import Refusal
-from bot.storage.repository import Repository
 
 log = logging.getLogger(__name__)
 
@@ -83,10 +72,6 @@ def rate_limiter() -> AIORateLimiter:
         overall_time_period=BULK_BURST / BULK_MESSAGES_PER_SECOND,
         max_retries=3,
     )
-
-
-def lesson_service(svc: Services, repo: Repository | None = None) -> LessonService:
-    return LessonService(repo or svc.repo, svc.content, svc.settings, clock=svc.clock)
 
 
 def chat_kind(chat_type: str) -> ChatKind:
@@ -152,30 +137,32 @@ def lesson_keyboard(
     selected: int = 0,
     answered: bool = False,
 ) -> list[list[Button]]:
-    """Check buttons (short codes: delivery id and option index or bit mask), then the quiz."""
+    """Check buttons (a multiple-answer selection lives in its buttons), then the quiz."""
     lang, delivery_id, check = out.language, out.delivery.id, out.check
     rows: list[list[Button]] = []
     if check is not None and not answered:
         count = len(check.options)
+        buttons: list[Button]
         if check.type is QuestionType.MULTIPLE:
             buttons = [
                 (
                     ("☑️ " if selected & (1 << i) else "") + LETTERS[i],
-                    data("lt", delivery_id, selected ^ (1 << i)),
+                    LessonToggle(delivery_id, selected ^ (1 << i)),
                 )
                 for i in range(count)
             ]
             rows += [buttons[i : i + 4] for i in range(0, count, 4)]
-            rows.append([(render.label(lang, "lesson_submit"), data("lk", delivery_id, selected))])
+            submit = LessonSubmit(delivery_id, selected)
+            rows.append([(render.label(lang, "lesson_submit"), submit)])
         else:
-            buttons = [(LETTERS[i], data("lq", delivery_id, i)) for i in range(count)]
+            buttons = [(LETTERS[i], LessonAnswer(delivery_id, i)) for i in range(count)]
             rows += [buttons[i : i + 4] for i in range(0, count, 4)]
     if out.quiz_bank is not None:
         label = render.label(lang, "lesson_full_quiz")
         if out.chat_kind == "private":
-            rows.append([(label, data("b", out.quiz_bank))])
+            rows.append([(label, ChooseBank(out.quiz_bank))])
         elif bot_username:
-            rows.append([(label, f"url:https://t.me/{bot_username}?start={out.quiz_bank}")])
+            rows.append([(label, Link(f"https://t.me/{bot_username}?start={out.quiz_bank}"))])
     return rows
 
 
@@ -232,11 +219,7 @@ async def lesson_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
     must not land inside (and be rolled back with) one of theirs.
     """
     svc = services(context)
-    repo = await Repository.open(svc.settings.database_path)
-    try:
-        await lesson_service(svc, repo).run_due(TelegramSend(context.bot, svc.render))
-    finally:
-        await repo.close()
+    await svc.lessons.run_due_alone(TelegramSend(context.bot, svc.render))
 
 
 def schedule(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -257,44 +240,50 @@ def schedule(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 
 async def _language(svc: Services, update: Update) -> str:
+    """In a private chat the person's (a command is first contact too); a group's default."""
     chat, tg_user = update.effective_chat, update.effective_user
     if chat is not None and chat.type == ChatType.PRIVATE and tg_user is not None:
-        return (await person(svc, tg_user)).language
+        user = await svc.people.meet(tg_user.id, tg_user.language_code, tg_user.full_name)
+        return user.language
     return svc.settings.default_language
 
 
-async def may_manage(svc: Services, bot: Bot, chat_id: int, user_id: int) -> bool:
-    """Who may change a group's lessons: the same people who may run its events."""
-    return await group_staff(svc).may_manage(bot, chat_id, user_id)
-
-
-async def _guard_group(svc: Services, update: Update, bot: Bot, lang: str) -> bool:
+async def _guard_group(svc: Services, update: Update, lang: str) -> bool:
     """True when the chat is private or the sender manages the group; else says why."""
     chat, tg_user, message = update.effective_chat, update.effective_user, update.effective_message
     if chat is None or tg_user is None or message is None:
         return False
-    if chat.type == ChatType.PRIVATE or await may_manage(svc, bot, chat.id, tg_user.id):
+    if chat.type == ChatType.PRIVATE or await svc.staff.may_manage(chat.id, tg_user.id):
         return True
     await message.reply_text(svc.render(lang, "lesson_admins_only"))
     return False
 
 
-async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _command(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, *, guarded: bool
+) -> tuple[Message, Services, int, ChatKind, str] | None:
+    """The preamble of every lesson command: message, services, chat, its kind, language."""
     message, chat = update.effective_message, update.effective_chat
     if message is None or chat is None:
-        return
+        return None
     svc = services(context)
     lang = await _language(svc, update)
-    if not await _guard_group(svc, update, context.bot, lang):
+    if guarded and not await _guard_group(svc, update, lang):
+        return None
+    return message, svc, chat.id, chat_kind(chat.type), lang
+
+
+async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    found = await _command(update, context, guarded=True)
+    if found is None:
         return
+    message, svc, chat_id, kind, lang = found
     text = " ".join(context.args or [])
-    at = None
-    if text:
-        at = parse_hhmm(text)
-        if at is None:
-            await message.reply_text(svc.render(lang, "lesson_bad_time", text=text[:40]))
-            return
-    await _subscribe(message, svc, chat.id, chat_kind(chat.type), lang, at)
+    at = parse_hhmm(text) if text else None
+    if text and at is None:
+        await message.reply_text(svc.render(lang, "lesson_bad_time", text=text[:40]))
+        return
+    await _subscribe(message, svc, chat_id, kind, lang, at)
 
 
 def _schedule_fields(svc: Services, view: ScheduleView, kind: ChatKind) -> dict[str, Any]:
@@ -311,23 +300,21 @@ def _schedule_fields(svc: Services, view: ScheduleView, kind: ChatKind) -> dict[
 
 
 async def _subscribe(
-    message: Message, svc: Services, chat_id: int, kind: ChatKind, lang: str, at: Any
+    message: Message, svc: Services, chat_id: int, kind: ChatKind, lang: str, at: time | None
 ) -> None:
-    service = lesson_service(svc)
-    quiet = svc.settings.quiet_hours
-    result = await service.subscribe(chat_id, kind, lang, at, svc.clock())
+    result = await svc.lessons.subscribe(chat_id, kind, lang, at, svc.clock())
     if result is SubscribeRefusal.QUIET:
-        await message.reply_text(
-            svc.render(
-                lang,
-                "lesson_quiet_time",
-                time=format_hhmm(at or svc.settings.lesson_time),
-                quiet_start=format_hhmm(quiet.start),
-                quiet_end=format_hhmm(quiet.end),
-            )
+        quiet = svc.settings.quiet_hours
+        text = svc.render(
+            lang,
+            "lesson_quiet_time",
+            time=format_hhmm(at or svc.settings.lesson_time),
+            quiet_start=format_hhmm(quiet.start),
+            quiet_end=format_hhmm(quiet.end),
         )
+        await message.reply_text(text)
         return
-    view = await service.schedule(chat_id, svc.clock())
+    view = await svc.lessons.schedule(chat_id, svc.clock())
     await message.reply_text(
         svc.render(lang, "lesson_subscribed", **_schedule_fields(svc, view, kind)),
         reply_markup=keyboard(menu_rows(svc, lang, kind, active=True)),
@@ -335,20 +322,15 @@ async def _subscribe(
 
 
 async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message, chat = update.effective_message, update.effective_chat
-    if message is None or chat is None:
-        return
-    svc = services(context)
-    lang = await _language(svc, update)
-    if not await _guard_group(svc, update, context.bot, lang):
-        return
-    await _unsubscribe(message, svc, chat.id, chat_kind(chat.type), lang)
+    found = await _command(update, context, guarded=True)
+    if found is not None:
+        await _unsubscribe(*found)
 
 
 async def _unsubscribe(
     message: Message, svc: Services, chat_id: int, kind: ChatKind, lang: str
 ) -> None:
-    stopped = await lesson_service(svc).unsubscribe(chat_id, svc.clock())
+    stopped = await svc.lessons.unsubscribe(chat_id, svc.clock())
     await message.reply_text(
         svc.render(lang, "lesson_unsubscribed", stopped=stopped, group=kind == "group"),
         reply_markup=keyboard(menu_rows(svc, lang, kind, active=False)),
@@ -357,49 +339,41 @@ async def _unsubscribe(
 
 def menu_rows(svc: Services, lang: str, kind: ChatKind, *, active: bool) -> list[list[Button]]:
     label = svc.render.label
-    toggle = (
-        (label(lang, "lesson_btn_unsubscribe"), data("lm", "unsub"))
+    toggle: Button = (
+        (label(lang, "lesson_btn_unsubscribe"), LessonMenu("unsub"))
         if active
-        else (label(lang, "lesson_btn_subscribe"), data("lm", "sub"))
+        else (label(lang, "lesson_btn_subscribe"), LessonMenu("sub"))
     )
     rows = [[toggle]]
     if kind == "private":
-        rows.insert(0, [(label(lang, "lesson_btn_now"), data("lm", "now"))])
+        rows.insert(0, [(label(lang, "lesson_btn_now"), LessonMenu("now"))])
     return rows
 
 
 async def lesson_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message, tg_user = update.effective_message, update.effective_user
-    if message is None or tg_user is None:
-        return
-    svc = services(context)
-    lang = (await person(svc, tg_user)).language
-    await _lesson_now(message, svc, context.bot, tg_user.id, lang)
+    found = await _command(update, context, guarded=False)
+    if found is not None:
+        message, svc, chat_id, _, lang = found
+        await _lesson_now(message, svc, context.bot, chat_id, lang)
 
 
 async def _lesson_now(message: Message, svc: Services, bot: Bot, chat_id: int, lang: str) -> None:
-    shown = await lesson_service(svc).deliver_now(
-        chat_id, "private", lang, TelegramSend(bot, svc.render)
-    )
+    shown = await svc.lessons.deliver_now(chat_id, "private", lang, TelegramSend(bot, svc.render))
     if shown is None:
-        await message.reply_text(
-            svc.render(lang, "lesson_done", total=len(svc.content.catalog.lessons))
-        )
+        total = len(svc.content.catalog.lessons)
+        await message.reply_text(svc.render(lang, "lesson_done", total=total))
 
 
 async def schedule_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message, chat = update.effective_message, update.effective_chat
-    if message is None or chat is None:
-        return
-    svc = services(context)
-    lang = await _language(svc, update)
-    await send_schedule(message, svc, chat.id, chat_kind(chat.type), lang)
+    found = await _command(update, context, guarded=False)
+    if found is not None:
+        await send_schedule(*found)
 
 
 async def send_schedule(
     message: Message, svc: Services, chat_id: int, kind: ChatKind, lang: str
 ) -> None:
-    view = await lesson_service(svc).schedule(chat_id, svc.clock())
+    view = await svc.lessons.schedule(chat_id, svc.clock())
     sub = view.subscription
     active = sub is not None and sub.active
     await message.reply_text(
@@ -417,27 +391,21 @@ async def send_schedule(
 
 
 async def timezone_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message, chat = update.effective_message, update.effective_chat
-    if message is None or chat is None:
-        return
-    svc = services(context)
-    lang = await _language(svc, update)
-    service = lesson_service(svc)
     name = " ".join(context.args or []).strip()
+    found = await _command(update, context, guarded=bool(name))
+    if found is None:
+        return
+    message, svc, chat_id, kind, lang = found
     if not name:
-        current = service.zone(await svc.repo.lessons.lesson_subscription(chat.id))
+        current = await svc.lessons.zone_of(chat_id)
         await message.reply_text(svc.render(lang, "lesson_timezone_usage", zone=current.key))
         return
-    if not await _guard_group(svc, update, context.bot, lang):
-        return
-    zone = await service.set_timezone(chat.id, chat_kind(chat.type), lang, name, svc.clock())
+    zone = await svc.lessons.set_timezone(chat_id, kind, lang, name, svc.clock())
     if zone is None:
         await message.reply_text(svc.render(lang, "lesson_timezone_unknown", name=name[:64]))
         return
-    local = svc.clock().astimezone(zone)
-    await message.reply_text(
-        svc.render(lang, "lesson_timezone_set", zone=zone.key, local=format_hhmm(local.time()))
-    )
+    local = format_hhmm(svc.clock().astimezone(zone).time())
+    await message.reply_text(svc.render(lang, "lesson_timezone_set", zone=zone.key, local=local))
 
 
 async def broadcast_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -445,128 +413,86 @@ async def broadcast_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if operator is None:
         return
     message, svc = operator
-    lang = svc.settings.default_language
-    stats = await lesson_service(svc).stats(svc.clock())
-    await message.reply_text(
-        svc.render(
-            lang,
-            "lesson_broadcast_stats",
-            stats=stats,
-            day=svc.clock().astimezone(svc.settings.timezone).date().isoformat(),
-        )
+    stats = await svc.lessons.stats(svc.clock())
+    day = svc.clock().astimezone(svc.settings.timezone).date().isoformat()
+    text = svc.render(
+        svc.settings.default_language, "lesson_broadcast_stats", stats=stats, day=day
     )
+    await message.reply_text(text)
 
 
 async def lesson_in_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await private_only(update, context)
 
 
-# --- buttons ------------------------------------------------------------------------------
+# --- buttons --------------------------------------------------------------------------------
 
 
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query, tg_user = update.callback_query, update.effective_user
-    if query is None or tg_user is None or query.data is None:
+@on(LessonMenu)
+async def lesson_menu(press: Press, action: LessonMenu) -> None:
+    """Subscribe, unsubscribe, or today's lesson now: in a private chat its owner, in a group
+    the people who manage it."""
+    svc, message, origin = press.svc, press.message, press.origin
+    kind: ChatKind = "private" if press.private else "group"
+    if message is None or (kind == "private" and not origin.own_private_chat):
+        await press.refuse("lesson_toast_not_yours")
         return
-    svc = services(context)
-    message = query.message if isinstance(query.message, Message) else None
-    kind, *parts = query.data.split(":")
-    chat = message.chat if message is not None else None
-    private = chat is not None and chat.type == ChatType.PRIVATE
-    user = await person(svc, tg_user)
-    lang = user.language if private else svc.settings.default_language
-    if message is None or chat is None:
-        await toast(update, svc.render.label(lang, "lesson_toast_stale"))
+    if kind == "group" and (
+        action.what == "now" or not await svc.staff.may_manage(origin.chat_id, origin.user_id)
+    ):
+        await press.refuse("lesson_toast_admins_only")
         return
-    if kind == "lm" and len(parts) == 1:
-        await _menu_button(update, context, svc, message, parts[0], lang)
-        return
-    ids = parse_ints(parts, 2)
-    if ids is None or kind not in {"lq", "lt", "lk"}:
-        await toast(update, svc.render.label(lang, "lesson_toast_invalid"))
-        return
-    delivery_id, value = ids
-    service = lesson_service(svc)
-    delivery = await svc.repo.lessons.lesson_delivery(delivery_id)
-    out = (
-        service.outgoing(delivery, chat_kind(chat.type), lang)
-        if delivery is not None and delivery.chat_id == chat.id
-        else None
-    )
-    if out is None or out.check is None:
-        await toast(update, svc.render.label(lang, "lesson_toast_stale"))
-        return
-    if private and chat.id != tg_user.id:
-        await toast(update, svc.render.label(lang, "lesson_toast_not_yours"))
-        return
-    username = context.bot.username
-    if kind == "lt":
-        if value >= 1 << len(out.check.options):
-            await toast(update, svc.render.label(lang, "lesson_toast_invalid"))
-            return
-        await query.answer()
-        markup = keyboard(lesson_keyboard(svc.render, out, username, selected=value))
-        try:
-            await message.edit_reply_markup(reply_markup=markup)
-        except BadRequest as exc:
-            if not is_not_modified(exc):
-                raise
-        return
-    if kind == "lq":
-        chosen = frozenset({value})
+    await press.answer()
+    lang = await press.language() if kind == "private" else svc.settings.default_language
+    if action.what == "sub":
+        at = await svc.lessons.send_time(origin.chat_id)
+        await _subscribe(message, svc, origin.chat_id, kind, lang, at)
+    elif action.what == "unsub":
+        await _unsubscribe(message, svc, origin.chat_id, kind, lang)
     else:
-        chosen = frozenset(i for i in range(len(out.check.options)) if value & (1 << i))
-    outcome = await service.answer_check(delivery_id, chat.id, tg_user.id, chosen)
-    if isinstance(outcome, Refusal):
-        await toast(update, svc.render.label(lang, f"lesson_toast_{outcome.value}"))
+        await _lesson_now(message, svc, press.bot, origin.chat_id, lang)
+
+
+@on(LessonToggle)
+async def lesson_toggle(press: Press, action: LessonToggle) -> None:
+    out = await press.svc.lessons.check_on_screen(press.origin, action.delivery, action.selected)
+    if isinstance(out, Refusal) or press.message is None:
+        await press.refuse(refusal_key("lesson_toast_", out))
         return
-    verdict = svc.render.label(
-        lang, "lesson_toast_correct" if outcome.correct else "lesson_toast_wrong"
-    )
-    if not private:  # a shared message: the answer is shown to the person who pressed only
-        explanation = outcome.question.explanation.get(lang)
-        await query.answer(f"{verdict}\n{explanation}"[:200], show_alert=True)
-        return
-    await toast(update, verdict)
-    try:
-        await message.edit_text(
-            lesson_text(svc.render, out, outcome),
-            reply_markup=keyboard(lesson_keyboard(svc.render, out, username, answered=True)),
+    await press.answer()
+    rows = lesson_keyboard(press.svc.render, out, press.bot.username, selected=action.selected)
+    await edit_markup(press.message, keyboard(rows))
+
+
+@on(LessonAnswer)
+async def lesson_answer(press: Press, action: LessonAnswer) -> None:
+    await _check(press, action.delivery, frozenset({action.option}), submitted=False)
+
+
+@on(LessonSubmit)
+async def lesson_submit(press: Press, action: LessonSubmit) -> None:
+    chosen = frozenset(i for i in range(12) if action.selected & (1 << i))
+    await _check(press, action.delivery, chosen, submitted=True)
+
+
+async def _check(press: Press, delivery: int, chosen: frozenset[int], *, submitted: bool) -> None:
+    svc = press.svc
+    outcome = await svc.lessons.answer_check(press.origin, delivery, chosen, submitted=submitted)
+    if isinstance(outcome, Refusal) or press.message is None:
+        await press.refuse(
+            f"lesson_toast_{outcome.value if isinstance(outcome, Refusal) else 'stale'}"
         )
-    except BadRequest as exc:
-        if not is_not_modified(exc):
-            raise
-
-
-async def _menu_button(
-    update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
-    svc: Services,
-    message: Message,
-    action: str,
-    lang: str,
-) -> None:
-    chat, tg_user = message.chat, update.effective_user
-    assert tg_user is not None
-    kind = chat_kind(chat.type)
-    if action not in {"sub", "unsub", "now"} or (action == "now" and kind != "private"):
-        await toast(update, svc.render.label(lang, "lesson_toast_invalid"))
         return
-    if kind == "private" and chat.id != tg_user.id:
-        await toast(update, svc.render.label(lang, "lesson_toast_not_yours"))
+    lang = await press.language()
+    verdict = svc.render.label(lang, f"lesson_toast_{'correct' if outcome.correct else 'wrong'}")
+    if not press.private:  # a shared message: the answer is shown to the person who pressed
+        explanation = outcome.question.explanation.get(lang)
+        await press.answer(f"{verdict}\n{explanation}", alert=True)
         return
-    if kind == "group" and not await may_manage(svc, context.bot, chat.id, tg_user.id):
-        await toast(update, svc.render.label(lang, "lesson_toast_admins_only"))
-        return
-    if update.callback_query is not None:
-        await update.callback_query.answer()
-    if action == "sub":
-        current = await svc.repo.lessons.lesson_subscription(chat.id)
-        await _subscribe(message, svc, chat.id, kind, lang, current.send_at if current else None)
-    elif action == "unsub":
-        await _unsubscribe(message, svc, chat.id, kind, lang)
-    else:
-        await _lesson_now(message, svc, context.bot, chat.id, lang)
+    await press.answer(verdict)
+    text = lesson_text(svc.render, outcome.message, outcome)
+    rows = lesson_keyboard(svc.render, outcome.message, press.bot.username, answered=True)
+    await edit(press.message, View(text, keyboard(rows)))
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -577,4 +503,3 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CommandHandler("lesson", lesson_command, filters=PRIVATE))
     app.add_handler(CommandHandler("lesson", lesson_in_group, filters=~PRIVATE))
     app.add_handler(CommandHandler("broadcast_stats", broadcast_stats))
-    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^(lq|lt|lk|lm):"))

@@ -2,218 +2,166 @@
 
 from __future__ import annotations
 
-import json
 from io import BytesIO
 from typing import Any
 
-from telegram import InputFile, Message, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram import InputFile, Update
+from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
-from bot.context import Services, services
+from bot.actions import ChooseLanguage, Forget, SetLanguage, ShowName
+from bot.context import Services
 from bot.domain.content import LANGUAGES
-from bot.handlers.common import data, display_name, from_person, keyboard, person, toast
-from bot.handlers.quiz import quiz_service
+from bot.handlers.common import Button, View, edit, from_person, keyboard, reply
+from bot.handlers.dispatch import Press, on
+from bot.services.people import ForgetRefusal
 from bot.storage.repository import User
 
 PRIVATE = filters.ChatType.PRIVATE
-LEADERBOARD_SIZE = 10
+
+
+def settings_view(svc: Services, user: User) -> View:
+    lang, label = user.language, svc.render.label
+    name_key = "hide_name" if user.show_name else "show_name"
+    text = svc.render(lang, "settings", show_name=user.show_name, language=lang)
+    rows: list[list[Button]] = [
+        [(label(lang, name_key), ShowName(not user.show_name))],
+        [(label(lang, "change_language"), ChooseLanguage())],
+    ]
+    return View(text, keyboard(rows))
+
+
+def language_view(svc: Services, lang: str) -> View:
+    buttons = [(svc.render.label(code, "language_name"), SetLanguage(code)) for code in LANGUAGES]
+    return View(svc.render(lang, "language_prompt"), keyboard([buttons]))
 
 
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     who = await from_person(update, context)
     if who is None:
         return
-    message, svc, user = who.message, who.svc, who.user
-    lang = user.language
-    titles = topic_titles(svc, lang)
-    topics = [
-        {
-            "title": titles.get(stat.topic, stat.topic),
-            "answered": stat.answered,
-            "accuracy": round(100 * stat.correct / stat.answered) if stat.answered else 0,
-        }
-        for stat in await svc.repo.people.topic_stats(user.user_id)
-    ]
-    await message.reply_text(
-        svc.render(
-            lang,
-            "stats",
-            answered=user.answered,
-            accuracy=round(100 * user.correct / user.answered) if user.answered else 0,
-            topics=topics,
-            streak=quiz_service(svc).streak_today(user, svc.clock()),
-            best=user.streak_best,
-            points=user.points,
-            rank=await svc.repo.people.rank_of(user.user_id),
-            users=await svc.repo.people.user_count(),
-        )
+    view = await who.svc.people.stats(who.user)
+    user = view.user
+    text = who.svc.render(
+        who.lang,
+        "stats",
+        answered=user.answered,
+        accuracy=view.accuracy,
+        topics=view.topics,
+        streak=view.streak,
+        best=user.streak_best,
+        points=user.points,
+        rank=view.rank,
+        users=view.users,
     )
-
-
-def topic_titles(svc: Services, lang: str) -> dict[str, str]:
-    """A topic's name is the title of its first bank in menu order."""
-    titles: dict[str, str] = {}
-    for bank in sorted(svc.content.catalog.banks.values(), key=lambda b: (b.order, b.id)):
-        titles.setdefault(bank.topic, bank.title.get(lang))
-    return titles
+    await who.message.reply_text(text)
 
 
 async def leaderboard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     who = await from_person(update, context)
     if who is None:
         return
-    message, svc, user = who.message, who.svc, who.user
-    top = await svc.repo.people.top_users(LEADERBOARD_SIZE)
-    await message.reply_text(
-        svc.render(
-            user.language,
-            "leaderboard",
-            rows=[
-                {
-                    "rank": r.rank,
-                    "name": r.display_name,
-                    "points": r.points,
-                    "me": r.user_id == user.user_id,
-                }
-                for r in top
-            ],
-            my_rank=await svc.repo.people.rank_of(user.user_id) if user.points > 0 else None,
-            my_points=user.points,
-            show_name=user.show_name,
-        )
+    view = await who.svc.people.leaderboard(who.user)
+    me = view.me.user_id
+    rows = [
+        {"rank": r.rank, "name": r.display_name, "points": r.points, "me": r.user_id == me}
+        for r in view.rows
+    ]
+    text = who.svc.render(
+        who.lang,
+        "leaderboard",
+        rows=rows,
+        my_rank=view.my_rank,
+        my_points=view.me.points,
+        show_name=view.me.show_name,
     )
+    await who.message.reply_text(text)
 
 
 async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     who = await from_person(update, context)
-    if who is None:
-        return
-    message, svc, user = who.message, who.svc, who.user
-    await message.reply_text(**settings_view(svc, user))
-
-
-def settings_view(svc: Services, user: User) -> dict[str, Any]:
-    lang = user.language
-    return {
-        "text": svc.render(lang, "settings", show_name=user.show_name, language=lang),
-        "reply_markup": keyboard(
-            [
-                [
-                    (
-                        svc.render.label(lang, "hide_name" if user.show_name else "show_name"),
-                        data("set", "name", 0 if user.show_name else 1),
-                    )
-                ],
-                [(svc.render.label(lang, "change_language"), data("set", "lang"))],
-            ]
-        ),
-    }
+    if who is not None:
+        await reply(who.message, settings_view(who.svc, who.user))
 
 
 async def language_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     who = await from_person(update, context)
-    if who is None:
-        return
-    message, svc, user = who.message, who.svc, who.user
-    await send_language_prompt(message, svc, user.language)
-
-
-async def send_language_prompt(message: Message, svc: Services, lang: str) -> None:
-    await message.reply_text(
-        svc.render(lang, "language_prompt"),
-        reply_markup=keyboard(
-            [[(svc.render.label(code, "language_name"), data("lang", code)) for code in LANGUAGES]]
-        ),
-    )
+    if who is not None:
+        await reply(who.message, language_view(who.svc, who.lang))
 
 
 async def mydata(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     who = await from_person(update, context)
     if who is None:
         return
-    message, svc, user = who.message, who.svc, who.user
-    exported = await svc.repo.privacy.export_user(user.user_id)
-    payload = json.dumps(
-        {"exported_at": svc.clock().isoformat(), "data": exported},
-        ensure_ascii=False,
-        indent=2,
-        default=str,
-    ).encode()
-    await message.reply_document(
-        InputFile(BytesIO(payload), filename=f"quizbot-mydata-{user.user_id}.json"),
-        caption=svc.render(user.language, "mydata_caption"),
+    filename, payload = await who.svc.people.export(who.user)
+    await who.message.reply_document(
+        InputFile(BytesIO(payload), filename=filename),
+        caption=who.svc.render(who.lang, "mydata_caption"),
     )
 
 
 async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message, tg_user = update.effective_message, update.effective_user
-    if message is None or tg_user is None:
+    """Ask first; only a press on this very message, by this person, deletes anything."""
+    who = await from_person(update, context)
+    if who is None:
         return
-    svc = services(context)
-    user = await svc.repo.people.get_user(tg_user.id)
-    lang = user.language if user else svc.settings.default_language
-    await message.reply_text(
-        svc.render(lang, "forget_confirm"),
-        reply_markup=keyboard(
-            [
-                [(svc.render.label(lang, "forget_yes"), data("fg", "yes", tg_user.id))],
-                [(svc.render.label(lang, "forget_no"), data("fg", "no", tg_user.id))],
-            ]
-        ),
+    svc, lang, user_id = who.svc, who.lang, who.user.user_id
+    rows = [
+        [(svc.render.label(lang, "forget_yes"), Forget(True, user_id))],
+        [(svc.render.label(lang, "forget_no"), Forget(False, user_id))],
+    ]
+    sent = await who.message.reply_text(
+        svc.render(lang, "forget_confirm"), reply_markup=keyboard(rows)
     )
+    await svc.people.forget_prompted(user_id, sent.message_id)
 
 
-async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query, tg_user = update.callback_query, update.effective_user
-    if query is None or tg_user is None or query.data is None:
+@on(Forget)
+async def confirm_forget(press: Press, action: Forget) -> None:
+    lang = await press.language()  # read before the deletion: the reply is in their language
+    outcome = await press.svc.people.forget(press.origin, action.user, action.confirm)
+    if isinstance(outcome, ForgetRefusal) or press.message is None:
+        key = "toast_forget_not_yours" if outcome is ForgetRefusal.NOT_YOURS else "toast_stale"
+        await press.refuse(key)
         return
-    message = query.message if isinstance(query.message, Message) else None
-    svc = services(context)
-    kind, *parts = query.data.split(":")
-    if kind == "fg":
-        # Deleting must not recreate the person, so read without ensure_user.
-        stored = await svc.repo.people.get_user(tg_user.id)
-        lang = stored.language if stored else svc.settings.default_language
-        if len(parts) != 2 or parts[0] not in {"yes", "no"} or parts[1] != str(tg_user.id):
-            await toast(update, svc.render.label(lang, "toast_not_yours"))
-            return
-        await query.answer()
-        if message is not None:
-            if parts[0] == "yes":
-                await svc.repo.privacy.delete_user(tg_user.id)
-                await message.edit_text(svc.render(lang, "forget_done"))
-            else:
-                await message.edit_text(svc.render(lang, "forget_cancelled"))
-        return
-    user = await person(svc, tg_user)
-    if kind == "lang" and len(parts) == 1 and parts[0] in LANGUAGES:
-        await svc.repo.people.set_language(user.user_id, parts[0])
-        await query.answer()
-        if message is not None:
-            await message.edit_text(svc.render(parts[0], "language_set"))
-        return
-    if kind == "set" and parts == ["lang"]:
-        await query.answer()
-        if message is not None:
-            await send_language_prompt(message, svc, user.language)
-        return
-    if kind == "set" and len(parts) == 2 and parts[0] == "name" and parts[1] in {"0", "1"}:
-        show = parts[1] == "1"
-        await svc.repo.people.set_show_name(
-            user.user_id, show, display_name(tg_user) if show else None
-        )
-        await query.answer(svc.render.label(user.language, "saved"))
-        updated = await svc.repo.people.get_user(user.user_id)
-        if message is not None and updated is not None:
-            await message.edit_text(**settings_view(svc, updated))
-        return
-    await toast(update, svc.render.label(user.language, "toast_invalid"))
+    await press.answer()
+    done = "forget_done" if action.confirm else "forget_cancelled"
+    await edit(press.message, View(press.svc.render(lang, done)))
 
 
-async def unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Callback data no handler recognises (forged, or from an older version of the bot)."""
-    svc = services(context)
-    await toast(update, svc.render.label(svc.settings.default_language, "toast_invalid"))
+@on(SetLanguage)
+async def set_language(press: Press, action: SetLanguage) -> None:
+    if not press.origin.own_private_chat:
+        await press.refuse("toast_not_yours")
+        return
+    user = await press.svc.people.set_language(press.origin, action.language)
+    if user is None or press.message is None:
+        await press.refuse("toast_start")
+        return
+    await press.answer()
+    await edit(press.message, View(press.svc.render(user.language, "language_set")))
+
+
+@on(ChooseLanguage)
+async def choose_language(press: Press, action: ChooseLanguage) -> None:
+    if press.message is None or not press.origin.own_private_chat:
+        await press.refuse("toast_not_yours")
+        return
+    await press.answer()
+    await reply(press.message, language_view(press.svc, await press.language()))
+
+
+@on(ShowName)
+async def show_name(press: Press, action: ShowName) -> None:
+    if not press.origin.own_private_chat:
+        await press.refuse("toast_not_yours")
+        return
+    user = await press.svc.people.show_name(press.origin, action.show, press.tg_user.full_name)
+    if user is None or press.message is None:
+        await press.refuse("toast_start")
+        return
+    await press.toast(user.language, "saved")
+    await edit(press.message, settings_view(press.svc, user))
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -223,9 +171,3 @@ def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CommandHandler("language", language_command, filters=PRIVATE))
     app.add_handler(CommandHandler("mydata", mydata, filters=PRIVATE))
     app.add_handler(CommandHandler("forget", forget, filters=PRIVATE))
-    app.add_handler(CallbackQueryHandler(on_button, pattern=r"^(fg|lang|set):"))
-
-
-def register_fallbacks(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Registered last: within a group PTB runs the first handler that matches."""
-    app.add_handler(CallbackQueryHandler(unknown_button))

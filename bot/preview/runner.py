@@ -18,19 +18,17 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from telegram import Update
 from telegram.request import HTTPXRequest
 
+from bot import startup
 from bot.app import PTBApplication, build_application
 from bot.charts import FONT_FILE, FONT_MODULE
 from bot.config import Settings, check_database_path
 from bot.content.loader import LoadResult
 from bot.content.problems import Severity, summary
-from bot.context import SERVICES_KEY
 from bot.emulator.core import BotApiEmulator, FloodLimits
 from bot.emulator.server import EmulatorServer, PortInUseError
-from bot.handlers import events, lessons
-from bot.handlers.menu import register_commands
+from bot.handlers import lessons
 from bot.preview.watch import ContentWatcher
 from bot.services.content import ContentStore
 from bot.storage.repository import Repository
@@ -131,7 +129,6 @@ class Preview:
         self.repo: Repository | None = None
         self.app: PTBApplication | None = None
         self._tasks: list[asyncio.Task[None]] = []
-        self._started_app = False
 
     @property
     def url(self) -> str:
@@ -196,13 +193,7 @@ class Preview:
             schedule_jobs=True,
         )
         await self.app.initialize()
-        await self.app.start()
-        self._started_app = True
-        svc = self.app.bot_data[SERVICES_KEY]
-        await register_commands(self.app.bot, svc.render, settings.default_language)
-        await events.resume_events(self.app)  # with --keep-data, events that were running
-        assert self.app.updater is not None
-        await self.app.updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=10)
+        await startup.start(self.app)  # the same sequence as `quizbot run`
         watcher = ContentWatcher(self.content, self._record, interval=self.options.watch_interval)
         self._tasks = [
             asyncio.create_task(self.emulator.run_poll_closer(self.options.poll_tick)),
@@ -223,12 +214,7 @@ class Preview:
                 await task
         app, self.app = self.app, None
         if app is not None:
-            if app.updater is not None and app.updater.running:
-                await app.updater.stop()
-            if self._started_app and app.running:
-                await app.stop()
-            self._started_app = False
-            await app.shutdown()
+            await startup.stop(app)
         await self.server.stop()
         repo, self.repo = self.repo, None
         if repo is not None:

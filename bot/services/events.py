@@ -36,14 +36,17 @@ from bot.domain.events import (
     elapsed_seconds,
     event_args_error,
     event_points,
+    is_late,
     leaderboard,
     scenario_fits_poll,
     summarize,
     wait_before_skip,
 )
 from bot.domain.limits import tg_len
-from bot.domain.quiz import grade_answer, shuffle_options, to_bank_indices
+from bot.domain.quiz import grade_answer, question_version, shuffle_options, to_bank_indices
+from bot.services.common import Origin
 from bot.services.content import ContentStore
+from bot.services.staff import Staff
 from bot.storage.repository import Repository
 
 log = logging.getLogger(__name__)
@@ -156,6 +159,21 @@ class AnswerOutcome:
     points: int
 
 
+class ReportRefusal(StrEnum):
+    NONE = "none"
+    NOT_ALLOWED = "not_allowed"
+
+
+@dataclass(frozen=True, slots=True)
+class VolunteerOutcome:
+    """What ``/volunteer`` did; ``action`` names the template branch."""
+
+    action: str
+    people: tuple[tuple[int, str | None], ...] = ()
+    user_id: int | None = None
+    name: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class SkipRefused:
     wait_seconds: int
@@ -220,19 +238,21 @@ class EventService:
         content: ContentStore,
         outbox: EventOutbox,
         timer: EventTimer,
+        staff: Staff,
         rng_factory: Callable[[], random.Random] = random.Random,
     ) -> None:
         self.repo = repo
         self.content = content
         self.outbox = outbox
         self.timer = timer
+        self.staff = staff
         self.rng_factory = rng_factory
         self._polls: dict[str, _PollInfo] = {}
 
     # --- lobby ----------------------------------------------------------------------------
 
     def default_bank(self) -> Bank | None:
-        banks = sorted(self.content.catalog.banks.values(), key=lambda b: (b.order, b.id))
+        banks = self.content.catalog.ordered_banks
         return banks[0] if banks else None
 
     def plan(
@@ -302,14 +322,24 @@ class EventService:
         assert refreshed is not None
         return Created(refreshed, bank, clamped and questions is not None)
 
+    async def _lobby_press(self, origin: Origin, event_id: int) -> Event | None:
+        """The live event whose lobby message this press is on; None for anything else (an
+        old lobby, a forged id, a copy forwarded to another chat)."""
+        event = await self.repo.events.get_event(event_id)
+        if event is None or not event.status.is_live or event.chat_id != origin.chat_id:
+            return None
+        if event.lobby_message_id is None or event.lobby_message_id != origin.message_id:
+            return None
+        return event
+
     async def join(
-        self, event_id: int, chat_id: int, user_id: int, name: str, now: datetime
+        self, origin: Origin, event_id: int, name: str, now: datetime
     ) -> tuple[Event, bool] | None:
         """Join from the lobby button; None for a stale or forged press."""
-        event = await self.repo.events.get_event(event_id)
-        if event is None or event.chat_id != chat_id or not event.status.is_live:
+        event = await self._lobby_press(origin, event_id)
+        if event is None:
             return None
-        new = await self.repo.players.join_event(event_id, user_id, name, now)
+        new = await self.repo.players.join_event(event_id, origin.user_id, name, now)
         if new and event.status is EventStatus.LOBBY:
             await self.refresh_lobby(event, now)
         return event, new
@@ -331,16 +361,61 @@ class EventService:
         await self.outbox.lobby(fresh, bank, count, event.lobby_message_id)
         return True
 
-    async def toggle_bonus(self, event_id: int, chat_id: int, now: datetime) -> Event | None:
-        event = await self.repo.events.get_event(event_id)
-        if event is None or event.chat_id != chat_id or event.status is not EventStatus.LOBBY:
+    async def set_bonus(
+        self, origin: Origin, event_id: int, on: bool, now: datetime
+    ) -> Event | bool | None:
+        """The lobby's speed-bonus switch; None for a stale press, False when the presser may
+        not run events here. Setting the value it has changes nothing."""
+        event = await self._lobby_press(origin, event_id)
+        if event is None or event.status is not EventStatus.LOBBY:
             return None
-        if not await self.repo.events.set_speed_bonus(event_id, not event.speed_bonus):
+        if not await self.staff.may_manage(event.chat_id, origin.user_id):
+            return False
+        if event.speed_bonus != on and not await self.repo.events.set_speed_bonus(event_id, on):
             return None
         fresh = await self.repo.events.get_event(event_id)
         assert fresh is not None
         await self.refresh_lobby(fresh, now, force=True)
         return fresh
+
+    # --- who may see results, who may run events ------------------------------------------
+
+    async def report_for(
+        self, user_id: int, chat_id: int | None, event_id: int | None
+    ) -> Event | ReportRefusal:
+        """The ended event whose results ``user_id`` may have: in a group (``chat_id``) its
+        last one; in private the newest (or ``event_id``) they hosted or may run the group of.
+        """
+        events = self.repo.events
+        if chat_id is not None:
+            candidates = await events.ended_events(chat_id, limit=1)
+        elif event_id is not None:
+            single = await events.get_event(event_id)
+            candidates = [single] if single is not None and not single.status.is_live else []
+        else:
+            candidates = await events.ended_events(limit=20)
+        for event in candidates:
+            if event.host_id == user_id or await self.staff.may_manage(event.chat_id, user_id):
+                return event
+        return ReportRefusal.NOT_ALLOWED if candidates else ReportRefusal.NONE
+
+    async def manage_volunteers(
+        self, operator_id: int, action: str, target: tuple[int, str | None] | None, now: datetime
+    ) -> VolunteerOutcome:
+        """``/volunteer``: operators only. ``action`` is add, remove or list."""
+        if not self.staff.is_operator(operator_id):
+            return VolunteerOutcome("not_operator")
+        players = self.repo.players
+        if action == "list":
+            return VolunteerOutcome("list", tuple(await players.volunteers()))
+        if target is None or action not in ("add", "remove"):
+            return VolunteerOutcome("usage")
+        user_id, name = target
+        if action == "add":
+            added = await players.add_volunteer(user_id, name, operator_id, now)
+            return VolunteerOutcome("added" if added else "already", (), user_id, name)
+        removed = await players.remove_volunteer(user_id)
+        return VolunteerOutcome("removed" if removed else "not_found", (), user_id, name)
 
     # --- running --------------------------------------------------------------------------
 
@@ -542,7 +617,10 @@ class EventService:
         questions = await self.repo.events.event_questions(event.id)
         return event, any(q.is_open for q in questions)
 
-    async def resume(self, chat_id: int, now: datetime) -> Event | Refusal:
+    async def resume(
+        self, chat_id: int, now: datetime, *, before: Callable[[], Awaitable[object]] | None = None
+    ) -> Event | Refusal:
+        """Go on after a pause; ``before`` runs first (to say so before the next poll)."""
         event = await self.repo.events.live_event(chat_id)
         if event is None:
             return Refusal.NO_EVENT
@@ -551,6 +629,8 @@ class EventService:
             event.id, (EventStatus.PAUSED,), EventStatus.RUNNING, now, next_at=next_at
         ):
             return Refusal.NOT_PAUSED
+        if before is not None:
+            await before()
         await self.tick(event.id, now)
         return event
 
@@ -678,7 +758,7 @@ class EventService:
             return None
         chosen = to_bank_indices(info.order, option_ids)
         correct = grade_answer(info.question, chosen)
-        late = now > info.closes_at  # is_late() with an early close taken into account
+        late = is_late(now, info.opened_at, info.seconds, info.closes_at)
         elapsed = elapsed_seconds(now, info.opened_at)
         points = (
             0
@@ -696,6 +776,7 @@ class EventService:
             elapsed=elapsed,
             late=late,
             now=now,
+            qversion=question_version(info.question),
         )
         return AnswerOutcome(info.event_id, info.position, stored, correct, late, points)
 

@@ -32,8 +32,8 @@ from typing import Literal, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.config import Settings
-from bot.domain.content import Catalog, Lesson, Question
-from bot.domain.quiz import Streak, grade_answer, record_activity, review
+from bot.domain.content import Catalog, Lesson, Question, QuestionType
+from bot.domain.quiz import grade_answer, learn, question_version
 from bot.domain.schedule import (
     BroadcastStats,
     ChatKind,
@@ -46,8 +46,9 @@ from bot.domain.schedule import (
     next_lesson,
     pick_review_questions,
 )
+from bot.services.common import Origin, guess_language, local_today
 from bot.services.content import ContentStore
-from bot.services.quiz import QuizService, Refusal
+from bot.services.quiz import Refusal
 from bot.storage.repository import Repository
 
 log = logging.getLogger(__name__)
@@ -167,6 +168,8 @@ class CheckResult:
     question: Question
     chosen: frozenset[int]
     correct: bool
+    language: str  # the person's in a private chat, the group's in a group
+    message: Outgoing  # the lesson message, to show the result in
 
 
 # --------------------------------------------------------------------------- the service
@@ -208,6 +211,27 @@ class LessonService:
         if subscription is None or subscription.tz is None:
             return self.settings.timezone
         return find_zone(subscription.tz) or self.settings.timezone
+
+    async def zone_of(self, chat_id: int) -> ZoneInfo:
+        return self.zone(await self.repo.lessons.lesson_subscription(chat_id))
+
+    async def send_time(self, chat_id: int) -> time | None:
+        """The chat's chosen time, if it ever subscribed (re-subscribing keeps it)."""
+        current = await self.repo.lessons.lesson_subscription(chat_id)
+        return current.send_at if current else None
+
+    async def run_due_alone(self, send: LessonSend) -> RunReport:
+        """The minute job: deliver what is due on a connection of its own.
+
+        Handlers share one connection and open transactions on it; the job's autocommit
+        writes must not land inside (and be rolled back with) one of theirs.
+        """
+        repo = await Repository.open(self.settings.database_path)
+        try:
+            own = LessonService(repo, self.content, self.settings, clock=self.clock)
+            return await own.run_due(send)
+        finally:
+            await repo.close()
 
     # --- settings commands ------------------------------------------------------------------
 
@@ -272,16 +296,6 @@ class LessonService:
 
     # --- what to send -----------------------------------------------------------------------
 
-    def bank_for_topic(self, topic: str) -> str | None:
-        """The quiz for a topic: the bank named like it, else the first of that topic."""
-        banks = self.catalog.banks
-        if topic in banks and not banks[topic].is_mixed:
-            return topic
-        for bank in sorted(banks.values(), key=lambda b: (b.order, b.id)):
-            if bank.topic == topic:
-                return bank.id
-        return None
-
     def outgoing(self, delivery: Delivery, kind: ChatKind, language: str) -> Outgoing | None:
         """The message for a claimed row, from today's content; None if it is gone."""
         catalog = self.catalog
@@ -291,7 +305,7 @@ class LessonService:
             lesson = next((x for x in catalog.lessons if x.id == delivery.lesson_id), None)
             if lesson is None:
                 return None
-            bank = self.bank_for_topic(lesson.topic)
+            bank = self.catalog.bank_for_topic(lesson.topic)
             return Outgoing(delivery, kind, language, lesson, check, (), bank)
         if delivery.kind == "review" and check is not None:
             bank = check.bank_id if check.bank_id in catalog.banks else None
@@ -529,49 +543,79 @@ class LessonService:
 
     # --- the check question -----------------------------------------------------------------
 
+    async def check_on_screen(
+        self, origin: Origin, delivery_id: int, selected: int
+    ) -> Outgoing | Refusal:
+        """The lesson message whose multiple-answer check shows the options of ``selected``
+        ticked (nothing is stored: the selection lives in the buttons)."""
+        delivery = await self.repo.lessons.lesson_delivery(delivery_id)
+        if delivery is None or delivery.chat_id != origin.chat_id:
+            return Refusal.INVALID
+        if origin.private and not origin.own_private_chat:
+            return Refusal.NOT_YOURS
+        if delivery.message_id != origin.message_id:
+            return Refusal.STALE
+        kind: ChatKind = "private" if origin.private else "group"
+        language = await self._language(origin, kind)
+        out = self.outgoing(delivery, kind, language)
+        if out is None or out.check is None:
+            return Refusal.STALE
+        if out.check.type is not QuestionType.MULTIPLE or selected >> len(out.check.options):
+            return Refusal.INVALID
+        return out
+
+    async def _language(self, origin: Origin, kind: ChatKind) -> str:
+        if kind == "group":
+            sub = await self.repo.lessons.lesson_subscription(origin.chat_id)
+            return sub.language if sub else self.settings.default_language
+        user = await self.repo.people.get_user(origin.user_id)
+        return user.language if user else self.settings.default_language
+
     async def answer_check(
-        self, delivery_id: int, chat_id: int, user_id: int, chosen: frozenset[int]
+        self, origin: Origin, delivery_id: int, chosen: frozenset[int], *, submitted: bool
     ) -> CheckResult | Refusal:
         """Grade and store one person's answer to a lesson's check, at most once.
 
-        It counts like a quiz answer: the day joins the streak and the question's Leitner box
-        moves (the same domain rules as QuizService.answer).
+        Pressed on the lesson message itself (in a private chat, by its owner; in a group, by
+        any member who has started the bot). It counts like a quiz answer: the day joins the
+        streak and the question's card moves (``bot.domain.quiz.learn``).
         """
         delivery = await self.repo.lessons.lesson_delivery(delivery_id)
-        if delivery is None or delivery.chat_id != chat_id:
+        if delivery is None or delivery.chat_id != origin.chat_id:
             return Refusal.INVALID
-        if chat_id > 0 and chat_id != user_id:
+        if origin.private and not origin.own_private_chat:
             return Refusal.NOT_YOURS
+        if delivery.message_id != origin.message_id:
+            return Refusal.STALE
         question = self.catalog.questions.get(delivery.check_id or "")
         if question is None:
             return Refusal.STALE
+        if submitted != (question.type is QuestionType.MULTIPLE):
+            return Refusal.INVALID
         if not chosen:
             return Refusal.NOTHING_SELECTED
         if any(not 0 <= i < len(question.options) for i in chosen):
             return Refusal.INVALID
-        user = await self.repo.people.get_user(user_id)
-        if user is None:
-            return Refusal.INVALID
         now = self.clock()
-        today = QuizService(self.repo, self.content, self.settings.timezone).today(now, user)
+        user = await self.repo.people.get_user(origin.user_id)
+        if user is None and origin.private:
+            return Refusal.UNKNOWN_PERSON
+        if user is None:  # a group member's first answer: a deliberate act, like a command
+            language = guess_language(origin.language_code, self.settings.default_language)
+            user = await self.repo.people.ensure_user(origin.user_id, language, now)
         correct = grade_answer(question, chosen)
-        streak = record_activity(
-            Streak(user.streak_current, user.streak_best, user.streak_last_day), today
-        )
-        card = review(await self.repo.learning.card(user_id, question.id), correct, today)
+        today = local_today(now, user.timezone, self.settings.timezone)
+        card = await self.repo.learning.card(user.user_id, question.id)
+        # Lesson checks teach; they earn no points.
+        learned = learn(user.user_id, question, correct, 0, card, user.streak, today)
         stored = await self.repo.lessons.record_lesson_answer(
-            delivery_id,
-            user_id,
-            question.id,
-            question.topic,
-            chosen,
-            correct,
-            now,
-            card,
-            streak.current,
-            streak.best,
-            streak.last_day or today,
+            delivery_id, chosen, now, question_version(question), learned
         )
         if not stored:
             return Refusal.ALREADY_ANSWERED
-        return CheckResult(delivery, question, chosen, correct)
+        kind: ChatKind = "private" if origin.private else "group"
+        language = await self._language(origin, kind)
+        out = self.outgoing(delivery, kind, language)
+        if out is None:
+            return Refusal.STALE
+        return CheckResult(delivery, question, chosen, correct, language, out)

@@ -1,31 +1,35 @@
-"""Private quizzes: start, present, answer, review. No Telegram types here."""
+"""Private quizzes: start, present, answer, review. No Telegram types here.
+
+Every press is checked against where it came from (:class:`Origin`): the person who owns the
+quiz, in their own private chat, and — for the buttons of a question — on the message that
+currently shows it. Anything else is a :class:`Refusal` and changes nothing.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from enum import StrEnum
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.domain.content import Bank, Question
+from bot.domain.content import Bank, Question, QuestionType
 from bot.domain.quiz import (
+    CardState,
     QuizResult,
-    Streak,
-    current_streak,
     grade_answer,
+    learn,
     points_for,
-    record_activity,
-    review,
+    question_version,
     select_questions,
     shuffle_options,
     to_bank_indices,
 )
 from bot.domain.session import AnswerRecord, QuizSession, SessionKind
+from bot.services.common import Origin, local_today
 from bot.services.content import ContentStore
-from bot.storage.repository import AnswerWrite, Repository, User
+from bot.storage.quizzes import AnswerContext, AnswerRefused, AnswerWrite
+from bot.storage.repository import Repository, User
 
 
 class Refusal(StrEnum):
@@ -36,6 +40,8 @@ class Refusal(StrEnum):
     STALE = "stale"
     INVALID = "invalid"
     NOTHING_SELECTED = "nothing_selected"
+    UNKNOWN_PERSON = "start"  # never started the bot, or asked to be forgotten
+    TIME_UP = "time_up"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +51,7 @@ class Presentation:
     question: Question
     order: tuple[int, ...]  # display position -> bank option index
     skipped: int = 0  # questions passed over because the content changed
+    selected: frozenset[int] = frozenset()  # display positions ticked (multiple answers)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,12 +64,51 @@ class Answered:
     chosen_display: frozenset[int]
     correct: bool
     points: int
+    language: str
+    replay: bool = False  # shown again from storage (the first edit never reached the person)
+
+
+@dataclass(frozen=True, slots=True)
+class ResumeOffer:
+    """A quiz is open; the person chooses to go on with it or to replace it with ``wanted``."""
+
+    session: QuizSession
+    bank: Bank | None
+    wanted: Bank | None
+
+
+@dataclass(frozen=True, slots=True)
+class ResultView:
+    session: QuizSession
+    bank: Bank | None
+    result: QuizResult
 
 
 @dataclass(frozen=True, slots=True)
 class Mistake:
     question: Question
     answer: AnswerRecord
+
+
+@dataclass(frozen=True, slots=True)
+class MistakesView:
+    session: QuizSession
+    mistakes: tuple[Mistake, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """An answer that passed every check, with what grading it needs."""
+
+    user: User
+    session: QuizSession
+    question: Question
+    order: tuple[int, ...]
+    card: CardState | None
+
+
+Shown = Presentation | ResultView
+"""What moving on in a quiz shows: the next question, or the result when none is left."""
 
 
 class QuizService:
@@ -80,6 +126,11 @@ class QuizService:
 
     def bank(self, bank_id: str) -> Bank | None:
         return self.content.catalog.banks.get(bank_id)
+
+    def today(self, now: datetime, user: User | None = None) -> date:
+        return local_today(now, user.timezone if user else None, self.timezone)
+
+    # --- starting ---------------------------------------------------------------------------
 
     async def start(
         self,
@@ -112,13 +163,46 @@ class QuizService:
             user_id, bank_id, kind, question_ids, orders, now
         )
 
-    def today(self, now: datetime, user: User | None = None) -> date:
-        """The person's local day (their /timezone, else the bot's): streaks count these."""
-        zone = self.timezone
-        if user is not None and user.timezone:
-            with contextlib.suppress(ZoneInfoNotFoundError, ValueError):
-                zone = ZoneInfo(user.timezone)
-        return now.astimezone(zone).date()
+    async def choose(
+        self, user: User, bank_id: str, now: datetime
+    ) -> Presentation | ResumeOffer | ResultView | None:
+        """A bank chosen from the menu or a deep link: its first question, or — with a quiz
+        open — the offer to go on or replace it. None when the bank is not available."""
+        wanted = self.bank(bank_id)
+        if wanted is None:
+            return None
+        open_session = await self.repo.quizzes.open_session(user.user_id)
+        if open_session is not None:
+            return ResumeOffer(open_session, self.bank(open_session.bank_id), wanted)
+        return await self._begin(user.user_id, bank_id, now)
+
+    async def open_quiz(self, user: User) -> ResumeOffer | None:
+        """/quiz: the open quiz to resume, if any (else the menu)."""
+        open_session = await self.repo.quizzes.open_session(user.user_id)
+        if open_session is None:
+            return None
+        return ResumeOffer(open_session, self.bank(open_session.bank_id), None)
+
+    async def _begin(
+        self,
+        user_id: int,
+        bank_id: str,
+        now: datetime,
+        question_ids: list[str] | None = None,
+        kind: SessionKind = SessionKind.QUIZ,
+    ) -> Presentation | ResultView | None:
+        session = await self.start(user_id, bank_id, now, kind=kind, question_ids=question_ids)
+        return None if session is None else await self.show(session, now)
+
+    async def show(self, session: QuizSession, now: datetime) -> Shown:
+        """The current question, or the result when the quiz is over."""
+        shown = await self.present(session, now)
+        if shown is not None:
+            return shown
+        refreshed = await self.repo.quizzes.get_session(session.id) or session
+        return ResultView(
+            refreshed, self.bank(refreshed.bank_id), await self._result(refreshed, now)
+        )
 
     async def present(self, session: QuizSession, now: datetime) -> Presentation | None:
         """The current question; questions removed or reshaped since the start are skipped."""
@@ -136,101 +220,222 @@ class QuizService:
             session = refreshed
         return None
 
-    async def _on_screen(
-        self, user_id: int, session_id: int, position: int, now: datetime
-    ) -> Presentation | Refusal:
-        """The question a button belongs to, if it is this person's current question."""
+    async def shown(self, session_id: int, message_id: int, now: datetime) -> None:
+        """The message that now shows the current question: only its buttons count."""
+        await self.repo.quizzes.set_session_message(session_id, message_id, now)
+
+    # --- presses that move through a quiz ---------------------------------------------------
+
+    async def _owned(
+        self, origin: Origin, session_id: int, *, on_message: bool = False
+    ) -> QuizSession | Refusal:
+        """This person's quiz, pressed in their own private chat (and on the message that
+        shows it, for the buttons tied to the current question)."""
+        if await self.repo.people.get_user(origin.user_id) is None:
+            return Refusal.UNKNOWN_PERSON
+        if not origin.own_private_chat:
+            return Refusal.NOT_YOURS
         session = await self.repo.quizzes.get_session(session_id)
         if session is None:
             return Refusal.INVALID
-        if session.user_id != user_id:
+        if session.user_id != origin.user_id:
             return Refusal.NOT_YOURS
+        if on_message and session.message_id != origin.message_id:
+            return Refusal.STALE
+        return session
+
+    async def go_on(self, origin: Origin, session_id: int, now: datetime) -> Shown | Refusal:
+        """ "Continue" on a resume offer: the current question again, as a new message."""
+        session = await self._owned(origin, session_id)
+        if isinstance(session, Refusal):
+            return session
+        if not session.is_open and not session.is_finished:
+            return Refusal.STALE  # replaced by another quiz meanwhile
+        return await self.show(session, now)
+
+    async def next(self, origin: Origin, session_id: int, now: datetime) -> Shown | Refusal:
+        """ "Next" under an answered question; a second press finds the next one on screen."""
+        session = await self._owned(origin, session_id, on_message=True)
+        if isinstance(session, Refusal):
+            return session
+        if not session.is_open and not session.is_finished:
+            return Refusal.STALE
+        return await self.show(session, now)
+
+    async def replace(
+        self, origin: Origin, session_id: int, bank_id: str, now: datetime
+    ) -> Shown | Refusal:
+        """Abandon the open quiz ``session_id`` and start ``bank_id`` instead."""
+        session = await self._owned(origin, session_id)
+        if isinstance(session, Refusal):
+            return session
+        if not session.is_open or self.bank(bank_id) is None:
+            return Refusal.STALE
+        started = await self._begin(origin.user_id, bank_id, now)
+        return Refusal.STALE if started is None else started
+
+    async def result(self, origin: Origin, session_id: int, now: datetime) -> ResultView | Refusal:
+        session = await self._owned(origin, session_id)
+        if isinstance(session, Refusal):
+            return session
+        return ResultView(session, self.bank(session.bank_id), await self._result(session, now))
+
+    async def _result(self, session: QuizSession, now: datetime) -> QuizResult:
+        answers = await self.repo.quizzes.session_answers(session.id)
+        return QuizResult(
+            answered=len(answers),
+            correct=sum(a.correct for a in answers),
+            points=sum(a.points for a in answers),
+            elapsed=session.elapsed(now),
+        )
+
+    async def mistakes(self, origin: Origin, session_id: int) -> MistakesView | Refusal:
+        session = await self._owned(origin, session_id)
+        if isinstance(session, Refusal):
+            return session
+        return MistakesView(session, tuple(await self._mistakes(session)))
+
+    async def _mistakes(self, session: QuizSession) -> list[Mistake]:
+        catalog = self.content.catalog
+        return [
+            Mistake(catalog.questions[a.question_id], a)
+            for a in await self.repo.quizzes.session_answers(session.id)
+            if not a.correct and a.question_id in catalog.questions
+        ]
+
+    async def retry_missed(
+        self, origin: Origin, session_id: int, now: datetime
+    ) -> Shown | Refusal | None:
+        """A quiz of the questions missed in ``session_id``; None when none was missed."""
+        session = await self._owned(origin, session_id)
+        if isinstance(session, Refusal):
+            return session
+        missed = [m.question.id for m in await self._mistakes(session)]
+        if not missed:
+            return None
+        return await self._begin(
+            session.user_id, session.bank_id, now, question_ids=missed, kind=SessionKind.RETRY
+        )
+
+    # --- answering ------------------------------------------------------------------------
+
+    async def toggle(
+        self, origin: Origin, session_id: int, position: int, selected: int, now: datetime
+    ) -> Presentation | Refusal:
+        """Show a multiple-answer question with the options of the bit mask ``selected``
+        ticked. Nothing is stored: the selection lives in the message's buttons."""
+        session = await self._owned(origin, session_id, on_message=True)
+        if isinstance(session, Refusal):
+            return session
+        if session.position != position or not session.is_open:
+            return Refusal.ALREADY_ANSWERED if position < session.position else Refusal.STALE
+        shown = await self.present(session, now)
+        if shown is None or shown.session.position != position:
+            return Refusal.STALE
+        if shown.question.type is not QuestionType.MULTIPLE or selected >> len(shown.order):
+            return Refusal.INVALID
+        ticked = frozenset(i for i in range(len(shown.order)) if selected & (1 << i))
+        return Presentation(shown.session, shown.bank, shown.question, shown.order, 0, ticked)
+
+    async def answer(
+        self,
+        origin: Origin,
+        session_id: int,
+        position: int,
+        choice: frozenset[int],
+        now: datetime,
+        *,
+        submitted: bool,
+    ) -> Answered | Refusal:
+        """Grade and store one answer, at most once: one read and one write.
+
+        ``submitted`` says which button sent it: a multiple-answer submit (any number of
+        options) or a single option (single-choice and true/false questions only).
+        """
+        context = await self.repo.quizzes.answer_context(origin.user_id, session_id)
+        checked = self._check_answer(origin, context, position, choice, submitted)
+        if isinstance(checked, Refusal):
+            if checked is Refusal.ALREADY_ANSWERED and context is not None:
+                replay = await self._replay(origin, context, position)
+                return replay if replay is not None else checked
+            return checked
+        session, question, order = checked.session, checked.question, checked.order
+        chosen = to_bank_indices(order, choice)
+        correct = grade_answer(question, chosen)
+        points = points_for(question, correct)
+        user = checked.user
+        today = self.today(now, user)
+        learned = learn(user.user_id, question, correct, points, checked.card, user.streak, today)
+        shown_at = session.shown_at
+        try:
+            await self.repo.quizzes.record_answer(
+                AnswerWrite(
+                    session_id=session_id,
+                    position=position,
+                    chosen=chosen,
+                    answered_at=now,
+                    elapsed=(now - shown_at).total_seconds() if shown_at else None,
+                    qversion=question_version(question),
+                    learned=learned,
+                )
+            )
+        except AnswerRefused as refused:
+            return Refusal(refused.reason)
+        after = session.after_answer(correct, points, now)
+        bank = self.bank(session.bank_id)
+        return Answered(
+            after, bank, question, order, position, choice, correct, points, user.language
+        )
+
+    def _check_answer(
+        self,
+        origin: Origin,
+        context: AnswerContext | None,
+        position: int,
+        choice: frozenset[int],
+        submitted: bool,
+    ) -> _Checked | Refusal:
+        if context is None:
+            return Refusal.UNKNOWN_PERSON
+        session = context.session
+        if not origin.own_private_chat or (session and session.user_id != origin.user_id):
+            return Refusal.NOT_YOURS
+        if session is None:
+            return Refusal.INVALID
+        if session.message_id != origin.message_id:
+            return Refusal.STALE  # an older message, or a copy of it
         if position < session.position or session.is_finished:
             return Refusal.ALREADY_ANSWERED
         if not session.is_open or position != session.position:
             return Refusal.STALE
-        shown = await self.present(session, now)
-        if shown is None or shown.session.position != position:
-            return Refusal.STALE  # the question was removed from the content meanwhile
-        return shown
-
-    async def toggle(
-        self, user_id: int, session_id: int, position: int, display_index: int, now: datetime
-    ) -> Presentation | Refusal:
-        """Select or unselect one option of a multiple-answer question."""
-        shown = await self._on_screen(user_id, session_id, position, now)
-        if isinstance(shown, Refusal):
-            return shown
-        if not 0 <= display_index < len(shown.order):
+        question = self.content.catalog.questions.get(session.question_ids[position])
+        order = session.option_orders[position]
+        if question is None or len(order) != len(question.options):
+            return Refusal.STALE  # removed from the content meanwhile: "next" skips it
+        if submitted != (question.type is QuestionType.MULTIPLE):
+            return Refusal.INVALID  # a single-choice question answered with a submit, or
+        if any(not 0 <= i < len(order) for i in choice):  # the reverse
             return Refusal.INVALID
-        selected = shown.session.selected ^ {display_index}
-        if not await self.repo.quizzes.set_selected(session_id, position, selected):
-            return Refusal.STALE
-        updated = await self.repo.quizzes.get_session(session_id)
-        assert updated is not None
-        return Presentation(updated, shown.bank, shown.question, shown.order)
-
-    async def answer(
-        self,
-        user: User,
-        session_id: int,
-        position: int,
-        display_choice: frozenset[int] | None,
-        now: datetime,
-    ) -> Answered | Refusal:
-        """Grade and store one answer, at most once. ``None`` submits the toggled options.
-
-        ``user`` is the stored person as the handler read it; only its streak is used, and
-        a stale streak cannot double-count because the answer itself is guarded by position.
-        """
-        shown = await self._on_screen(user.user_id, session_id, position, now)
-        if isinstance(shown, Refusal):
-            return shown
-        choice = shown.session.selected if display_choice is None else display_choice
         if not choice:
             return Refusal.NOTHING_SELECTED
-        if any(not 0 <= i < len(shown.order) for i in choice):
+        if not submitted and len(choice) != 1:
             return Refusal.INVALID
-        question = shown.question
-        chosen = to_bank_indices(shown.order, choice)
-        correct = grade_answer(question, chosen)
-        points = points_for(question, correct)
-        today = self.today(now, user)
-        streak = record_activity(
-            Streak(user.streak_current, user.streak_best, user.streak_last_day), today
-        )
-        card = review(await self.repo.learning.card(user.user_id, question.id), correct, today)
-        after = await self.repo.quizzes.record_answer(
-            AnswerWrite(
-                session_id=session_id,
-                position=position,
-                question_id=question.id,
-                topic=question.topic,
-                chosen=chosen,
-                correct=correct,
-                points=points,
-                answered_at=now,
-                card=card,
-                streak_current=streak.current,
-                streak_best=streak.best,
-                streak_day=streak.last_day or today,
-            )
-        )
-        if after is None:
-            return Refusal.ALREADY_ANSWERED
-        return Answered(
-            after, shown.bank, question, shown.order, position, choice, correct, points
-        )
+        return _Checked(context.user, session, question, order, context.card)
 
-    async def recorded(self, user_id: int, session_id: int, position: int) -> Answered | None:
-        """The stored answer to one question of this person's quiz, as it was shown."""
-        session = await self.repo.quizzes.get_session(session_id)
-        if session is None or session.user_id != user_id or position >= session.total:
+    async def _replay(
+        self, origin: Origin, context: AnswerContext, position: int
+    ) -> Answered | None:
+        """The stored answer to the question this message still shows: the edit that showed
+        it never reached the person (Telegram timed out), so show it now."""
+        session = context.session
+        if session is None or session.message_id != origin.message_id:
+            return None
+        if position != session.position - 1:
             return None
         record = next(
             (
                 a
-                for a in await self.repo.quizzes.session_answers(session_id)
+                for a in await self.repo.quizzes.session_answers(session.id)
                 if a.position == position
             ),
             None,
@@ -249,42 +454,6 @@ class QuizService:
             shown,
             record.correct,
             record.points,
+            context.user.language,
+            replay=True,
         )
-
-    async def result(self, session: QuizSession, now: datetime) -> QuizResult:
-        answers = await self.repo.quizzes.session_answers(session.id)
-        return QuizResult(
-            answered=len(answers),
-            correct=sum(a.correct for a in answers),
-            points=sum(a.points for a in answers),
-            elapsed=session.elapsed(now),
-        )
-
-    async def owned_session(self, user_id: int, session_id: int) -> QuizSession | Refusal:
-        session = await self.repo.quizzes.get_session(session_id)
-        if session is None:
-            return Refusal.INVALID
-        if session.user_id != user_id:
-            return Refusal.NOT_YOURS
-        return session
-
-    async def mistakes(self, session: QuizSession) -> list[Mistake]:
-        catalog = self.content.catalog
-        return [
-            Mistake(catalog.questions[a.question_id], a)
-            for a in await self.repo.quizzes.session_answers(session.id)
-            if not a.correct and a.question_id in catalog.questions
-        ]
-
-    async def retry_missed(self, session: QuizSession, now: datetime) -> QuizSession | None:
-        missed = [m.question.id for m in await self.mistakes(session)]
-        if not missed:
-            return None
-        return await self.start(
-            session.user_id, session.bank_id, now, kind=SessionKind.RETRY, question_ids=missed
-        )
-
-    def streak_today(self, user: User, now: datetime) -> int:
-        """The streak to show today: 0 once a whole day has passed without activity."""
-        streak = Streak(user.streak_current, user.streak_best, user.streak_last_day)
-        return current_streak(streak, self.today(now, user))

@@ -1,7 +1,9 @@
 """What answering a question changes for a person: the card, topic totals, points, streak.
 
-Quiz answers, lesson checks (and, later, campaign attempts) apply it inside their own
-transaction through :meth:`LearningStore.apply`: one place, whatever was answered.
+The domain computes it once (``bot.domain.quiz.learn``); quiz answers and lesson checks (and
+campaign attempts, which are quizzes) hand it to the database in the same statement as the
+answer, where the ``learned`` view of migration 0004 applies it. One place, whatever was
+answered.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from datetime import date
 
 import aiosqlite
 
-from bot.domain.quiz import CardState
+from bot.domain.quiz import CardState, Learned
 from bot.storage.db import Database
 
 
@@ -28,48 +30,8 @@ class LearningStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def apply(
-        self,
-        user_id: int,
-        question_id: str,
-        topic: str,
-        correct: bool,
-        points: int,
-        card: CardState,
-        streak: tuple[int, int, date],
-    ) -> None:
-        """What any answered question changes: its card, the topic totals, points, streak.
-
-        Called inside the caller's transaction (quiz answers and lesson checks alike).
-        """
-        await self.db.write(
-            "INSERT INTO cards (user_id, question_id, box, due, seen, wrong, last_correct) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, question_id) DO UPDATE SET "
-            "box = excluded.box, due = excluded.due, seen = excluded.seen, "
-            "wrong = excluded.wrong, last_correct = excluded.last_correct",
-            (
-                user_id,
-                question_id,
-                card.box,
-                card.due.isoformat(),
-                card.seen,
-                card.wrong,
-                None if card.last_correct is None else int(card.last_correct),
-            ),
-        )
-        await self.db.write(
-            "INSERT INTO topic_stats (user_id, topic, answered, correct) VALUES (?, ?, 1, ?) "
-            "ON CONFLICT (user_id, topic) DO UPDATE SET answered = answered + 1, "
-            "correct = correct + excluded.correct",
-            (user_id, topic, int(correct)),
-        )
-        current, best, day = streak
-        await self.db.write(
-            "UPDATE users SET points = points + ?, answered = answered + 1, "
-            "correct = correct + ?, streak_current = ?, streak_best = ?, "
-            "streak_last_day = ? WHERE user_id = ?",
-            (points, int(correct), current, best, day.isoformat(), user_id),
-        )
+    # Applied inside a quiz answer or a lesson check by the views of migration 0004: see
+    # ``learned_values``; there is no separate write here.
 
     async def cards(self, user_id: int) -> dict[str, CardState]:
         rows = await self.db.all("SELECT * FROM cards WHERE user_id = ?", (user_id,))
@@ -80,3 +42,36 @@ class LearningStore:
             "SELECT * FROM cards WHERE user_id = ? AND question_id = ?", (user_id, question_id)
         )
         return _card(row) if row else None
+
+
+def card_row(row: aiosqlite.Row, prefix: str = "") -> CardState | None:
+    """A card from columns named ``<prefix>box`` …; None when the join found none."""
+    if row[f"{prefix}box"] is None:
+        return None
+    return CardState(
+        box=row[f"{prefix}box"],
+        due=date.fromisoformat(row[f"{prefix}due"]),
+        seen=row[f"{prefix}seen"],
+        wrong=row[f"{prefix}wrong"],
+        last_correct=None
+        if row[f"{prefix}last_correct"] is None
+        else bool(row[f"{prefix}last_correct"]),
+    )
+
+
+def learned_values(learned: Learned) -> tuple[object, ...]:
+    """For one answer: user_id, topic, box, due, seen, wrong, last_correct, streak_current,
+    streak_best, streak_day — the ``learned`` view's columns the answer views pass on."""
+    card, streak = learned.card, learned.streak
+    return (
+        learned.user_id,
+        learned.topic,
+        card.box,
+        card.due.isoformat(),
+        card.seen,
+        card.wrong,
+        None if card.last_correct is None else int(card.last_correct),
+        streak.current,
+        streak.best,
+        streak.last_day.isoformat() if streak.last_day else None,
+    )

@@ -7,14 +7,16 @@ autocommit statement, so a crash leaves every row in a state the next run reads.
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import date, datetime, time
 
 import aiosqlite
 
-from bot.domain.quiz import CardState
+from bot.domain.quiz import Learned
 from bot.domain.schedule import BroadcastStats, Delivery, LessonHistory, Subscription
 from bot.storage.db import Database, iso_or_none
-from bot.storage.learning import LearningStore
+from bot.storage.learning import LearningStore, learned_values
+from bot.storage.quizzes import AnswerRefused
 
 # --- daily lessons ------------------------------------------------------------
 # The delivery job never opens an explicit transaction: each claim and each status change
@@ -231,43 +233,33 @@ class LessonStore:
     async def record_lesson_answer(
         self,
         delivery_id: int,
-        user_id: int,
-        question_id: str,
-        topic: str,
         chosen: frozenset[int],
-        correct: bool,
         answered_at: datetime,
-        card: CardState,
-        streak_current: int,
-        streak_best: int,
-        streak_day: date,
+        qversion: str,
+        learned: Learned,
     ) -> bool:
-        """A lesson's check answer, at most once per person; updates card, stats and streak."""
-        async with self.db.transaction():
-            cursor = await self.db.write(
-                "INSERT INTO lesson_answers "
-                "(delivery_id, user_id, question_id, chosen, correct, answered_at) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        """A lesson's check answer and what it teaches, in one statement, at most once per
+        person; False (nothing changed) when this person already answered it."""
+        try:
+            await self.db.write(
+                "INSERT INTO lesson_answer_writes (delivery_id, question_id, chosen, correct, "
+                "answered_at, qversion, points, user_id, topic, box, due, seen, wrong, "
+                "last_correct, streak_current, streak_best, streak_day) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     delivery_id,
-                    user_id,
-                    question_id,
+                    learned.question_id,
                     json.dumps(sorted(chosen)),
-                    int(correct),
+                    int(learned.correct),
                     answered_at.isoformat(),
+                    qversion,
+                    learned.points,
+                    *learned_values(learned),
                 ),
             )
-            if cursor.rowcount != 1:
-                return False
-            await self.learning.apply(
-                user_id,
-                question_id,
-                topic,
-                correct,
-                0,  # lesson checks teach; they earn no points
-                card,
-                (streak_current, streak_best, streak_day),
-            )
+        except sqlite3.IntegrityError as exc:
+            AnswerRefused.from_error(exc)  # re-raises anything but the guard's refusal
+            return False
         return True
 
     async def lesson_answer_of(self, delivery_id: int, user_id: int) -> frozenset[int] | None:

@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 import aiosqlite
 
+from bot.domain.quiz import Streak
 from bot.storage.db import Database
 
 
@@ -24,9 +25,14 @@ class User:
     streak_last_day: date | None
     created_at: datetime
     timezone: str | None = None  # set with /timezone (kept with the lesson subscription)
+    forget_prompt: int | None = None  # the pending /forget confirmation message
+
+    @property
+    def streak(self) -> Streak:
+        return Streak(self.streak_current, self.streak_best, self.streak_last_day)
 
 
-def _user(row: aiosqlite.Row) -> User:
+def user_row(row: aiosqlite.Row) -> User:
     return User(
         user_id=row["user_id"],
         language=row["language"],
@@ -42,6 +48,7 @@ def _user(row: aiosqlite.Row) -> User:
         else None,
         created_at=datetime.fromisoformat(row["created_at"]),
         timezone=row["tz"],
+        forget_prompt=row["forget_prompt"],
     )
 
 
@@ -72,7 +79,7 @@ class PeopleStore:
             "ON s.chat_id = u.user_id WHERE u.user_id = ?",
             (user_id,),
         )
-        return _user(row) if row else None
+        return user_row(row) if row else None
 
     async def ensure_user(self, user_id: int, language: str, now: datetime) -> User:
         """The stored user, created with ``language`` on first contact.
@@ -101,11 +108,9 @@ class PeopleStore:
             (int(show), display_name if show else None, user_id),
         )
 
-    async def set_streak(self, user_id: int, current: int, best: int, day: date) -> None:
+    async def set_forget_prompt(self, user_id: int, message_id: int | None) -> None:
         await self.db.write(
-            "UPDATE users SET streak_current = ?, streak_best = ?, streak_last_day = ? "
-            "WHERE user_id = ?",
-            (current, best, day.isoformat(), user_id),
+            "UPDATE users SET forget_prompt = ? WHERE user_id = ?", (message_id, user_id)
         )
 
     async def rank_of(self, user_id: int) -> int | None:

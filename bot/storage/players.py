@@ -61,6 +61,7 @@ class PlayerStore:
         elapsed: float,
         late: bool,
         now: datetime,
+        qversion: str | None = None,
     ) -> bool:
         """Store a poll answer, joining the person first if needed; False for a second answer.
 
@@ -75,7 +76,7 @@ class PlayerStore:
         )
         cursor = await self.db.write(
             "INSERT INTO event_answers (event_id, position, user_id, chosen, correct, "
-            "points, elapsed, late, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "points, elapsed, late, answered_at, qversion) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (event_id, position, user_id) DO NOTHING",
             (
                 event_id,
@@ -87,6 +88,7 @@ class PlayerStore:
                 elapsed,
                 int(late),
                 now.isoformat(),
+                qversion,
             ),
         )
         return cursor.rowcount == 1

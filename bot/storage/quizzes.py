@@ -1,20 +1,33 @@
-"""Private quizzes: sessions, their answers, and the answer write."""
+"""Private quizzes: sessions, their answers, and the answer path (one read, one write)."""
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
+from typing import Any
 
 import aiosqlite
 
-from bot.domain.quiz import CardState
+from bot.domain.quiz import CardState, Learned
 from bot.domain.session import AnswerRecord, QuizSession, SessionKind
 from bot.storage.db import Database, iso_or_none
-from bot.storage.learning import LearningStore
+from bot.storage.learning import LearningStore, card_row, learned_values
+from bot.storage.people import User, user_row
 
 
-def _session(row: aiosqlite.Row) -> QuizSession:
+class _Prefixed:
+    """A row whose session columns carry a prefix (a join), read as if they did not."""
+
+    def __init__(self, row: aiosqlite.Row, prefix: str) -> None:
+        self.row, self.prefix = row, prefix
+
+    def __getitem__(self, key: str) -> Any:
+        return self.row[f"{self.prefix}{key}"]
+
+
+def _session(row: aiosqlite.Row | _Prefixed) -> QuizSession:
     return QuizSession(
         id=row["id"],
         user_id=row["user_id"],
@@ -23,32 +36,69 @@ def _session(row: aiosqlite.Row) -> QuizSession:
         question_ids=tuple(json.loads(row["question_ids"])),
         option_orders=tuple(tuple(order) for order in json.loads(row["option_orders"])),
         position=row["position"],
-        selected=frozenset(json.loads(row["selected"])),
         message_id=row["message_id"],
         points=row["points"],
         correct=row["correct"],
         started_at=datetime.fromisoformat(row["started_at"]),
         finished_at=iso_or_none(row["finished_at"]),
         abandoned_at=iso_or_none(row["abandoned_at"]),
+        shown_at=iso_or_none(row["shown_at"]),
+        deadline=iso_or_none(row["deadline"]),
     )
 
 
 @dataclass(frozen=True, slots=True)
 class AnswerWrite:
-    """Everything one answer changes, computed by the service from domain rules."""
+    """One answer and what it teaches, computed by the service from domain rules."""
 
     session_id: int
     position: int
-    question_id: str
-    topic: str
     chosen: frozenset[int]
-    correct: bool
-    points: int
     answered_at: datetime
-    card: CardState
-    streak_current: int
-    streak_best: int
-    streak_day: date
+    elapsed: float | None
+    qversion: str
+    learned: Learned
+
+
+class AnswerRefused(Exception):
+    """The database refused an answer; ``reason`` is ``already_answered`` or ``time_up``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+    @classmethod
+    def from_error(cls, exc: sqlite3.IntegrityError) -> AnswerRefused:
+        """The guard's RAISE(ABORT, 'quizbot:<reason>'); any other failure is a bug."""
+        message = str(exc)
+        if not message.startswith("quizbot:"):
+            raise exc
+        return cls(message.removeprefix("quizbot:"))
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerContext:
+    """What answering needs, read in one trip: the person, the quiz, the current card."""
+
+    user: User
+    session: QuizSession | None
+    card: CardState | None
+
+
+_CONTEXT_SQL = (
+    "SELECT u.*, ls.tz AS tz, c.box AS c_box, c.due AS c_due, c.seen AS c_seen, "
+    "c.wrong AS c_wrong, c.last_correct AS c_last_correct, s.id AS s_id, "
+    "s.user_id AS s_user_id, s.bank_id AS s_bank_id, s.kind AS s_kind, "
+    "s.question_ids AS s_question_ids, s.option_orders AS s_option_orders, "
+    "s.position AS s_position, s.message_id AS s_message_id, s.points AS s_points, "
+    "s.correct AS s_correct, s.started_at AS s_started_at, s.finished_at AS s_finished_at, "
+    "s.abandoned_at AS s_abandoned_at, s.shown_at AS s_shown_at, s.deadline AS s_deadline "
+    "FROM users u LEFT JOIN lesson_subscribers ls ON ls.chat_id = u.user_id "
+    "LEFT JOIN quiz_sessions s ON s.id = ? "
+    "LEFT JOIN cards c ON c.user_id = u.user_id "
+    "AND c.question_id = json_extract(s.question_ids, '$[' || s.position || ']') "
+    "WHERE u.user_id = ?"
+)
 
 
 class QuizStore:
@@ -111,24 +161,19 @@ class QuizStore:
             (now.isoformat(), session_id),
         )
 
-    async def set_session_message(self, session_id: int, message_id: int) -> None:
+    async def set_session_message(
+        self, session_id: int, message_id: int, shown_at: datetime | None
+    ) -> None:
+        """The message that now shows the session's current question, and since when."""
         await self.db.write(
-            "UPDATE quiz_sessions SET message_id = ? WHERE id = ?", (message_id, session_id)
+            "UPDATE quiz_sessions SET message_id = ?, shown_at = ? WHERE id = ?",
+            (message_id, shown_at.isoformat() if shown_at else None, session_id),
         )
-
-    async def set_selected(self, session_id: int, position: int, selected: frozenset[int]) -> bool:
-        """Store toggled options; False when the question is no longer the current one."""
-        cursor = await self.db.write(
-            "UPDATE quiz_sessions SET selected = ? WHERE id = ? AND position = ? "
-            "AND finished_at IS NULL AND abandoned_at IS NULL",
-            (json.dumps(sorted(selected)), session_id, position),
-        )
-        return cursor.rowcount == 1
 
     async def skip_question(self, session_id: int, position: int, now: datetime) -> bool:
         """Move past a question that no longer exists in the content."""
         cursor = await self.db.write(
-            "UPDATE quiz_sessions SET position = position + 1, selected = '[]', "
+            "UPDATE quiz_sessions SET position = position + 1, shown_at = NULL, "
             "finished_at = CASE WHEN position + 1 >= json_array_length(question_ids) "
             "THEN ? END WHERE id = ? AND position = ? "
             "AND finished_at IS NULL AND abandoned_at IS NULL",
@@ -136,57 +181,46 @@ class QuizStore:
         )
         return cursor.rowcount == 1
 
-    async def record_answer(self, write: AnswerWrite) -> QuizSession | None:
-        """Store one answer and everything it changes, atomically and at most once.
+    async def answer_context(self, user_id: int, session_id: int) -> AnswerContext | None:
+        """The person, the quiz and the card of its current question, in one read.
 
-        Returns the session after the answer, or None (and changes nothing) when the question
-        was already answered or the session moved on: a duplicate update, a stale button or a
-        race between two presses.
+        None when the person is unknown (never started the bot, or asked to be forgotten).
         """
-        async with self.db.transaction():
-            updated = await self.db.one(
-                "UPDATE quiz_sessions SET position = position + 1, selected = '[]', "
-                "points = points + ?, correct = correct + ?, "
-                "finished_at = CASE WHEN position + 1 >= json_array_length(question_ids) "
-                "THEN ? END "
-                "WHERE id = ? AND position = ? AND finished_at IS NULL AND abandoned_at IS NULL "
-                "RETURNING *",
-                (
-                    write.points,
-                    int(write.correct),
-                    write.answered_at.isoformat(),
-                    write.session_id,
-                    write.position,
-                ),
-            )
-            if updated is None:
-                return None
-            session = _session(updated)
-            user_id = session.user_id
+        row = await self.db.one(_CONTEXT_SQL, (session_id, user_id))
+        if row is None:
+            return None
+        session = _session(_Prefixed(row, "s_")) if row["s_id"] is not None else None
+        return AnswerContext(user_row(row), session, card_row(row, "c_"))
+
+    async def record_answer(self, write: AnswerWrite) -> None:
+        """Store one answer and everything it changes: one statement, at most once.
+
+        Raises AnswerRefused (and changes nothing) when the question was already answered or
+        the session moved on — a duplicate update, a stale button, two presses racing — or a
+        timed attempt's deadline has passed.
+        """
+        learned = write.learned
+        try:
             await self.db.write(
-                "INSERT INTO answers "
-                "(session_id, position, question_id, chosen, correct, points, answered_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO answer_writes (session_id, position, question_id, chosen, correct, "
+                "points, answered_at, elapsed, qversion, user_id, topic, box, due, seen, wrong, "
+                "last_correct, streak_current, streak_best, streak_day) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     write.session_id,
                     write.position,
-                    write.question_id,
+                    learned.question_id,
                     json.dumps(sorted(write.chosen)),
-                    int(write.correct),
-                    write.points,
+                    int(learned.correct),
+                    learned.points,
                     write.answered_at.isoformat(),
+                    write.elapsed,
+                    write.qversion,
+                    *learned_values(learned),
                 ),
             )
-            await self.learning.apply(
-                user_id,
-                write.question_id,
-                write.topic,
-                write.correct,
-                write.points,
-                write.card,
-                (write.streak_current, write.streak_best, write.streak_day),
-            )
-        return session
+        except sqlite3.IntegrityError as exc:
+            raise AnswerRefused.from_error(exc) from None
 
     async def session_answers(self, session_id: int) -> list[AnswerRecord]:
         rows = await self.db.all(

@@ -183,8 +183,8 @@ async def test_stale_message_after_restarting_the_quiz(bot: Harness) -> None:
     question = await current_question(bot)
     old_letter = letters_for(old.text or "", question, correct=True)[0]
     await bot.send(USER, "/quiz")
-    assert "你还有一份没做完的测验：伪卡盗刷（测试），做到第 1/2 题" in bot.text(USER)
-    await bot.press(USER, bot.button(USER, "重新开始"))
+    assert "你还有一份没做完的测验：伪卡盗刷（测试）（已答 0/2 题）" in bot.text(USER)
+    await bot.press(USER, bot.button(USER, "从头再来"))
     toast = await bot.press(
         USER, bot.button(USER, old_letter, old.message_id), message_id=old.message_id
     )
@@ -196,7 +196,7 @@ async def test_continue_an_open_quiz(bot: Harness) -> None:
     await bot.send(USER, "/start example")
     await answer(bot, correct=True)
     await bot.send(USER, "/quiz")
-    await bot.press(USER, bot.button(USER, "继续答题"))
+    await bot.press(USER, bot.button(USER, "继续当前测验"))
     assert "第 2/3 题" in bot.text(USER)
 
 
@@ -275,11 +275,12 @@ async def test_mydata_exports_and_forget_deletes(bot: Harness) -> None:
 async def test_forget_buttons_cannot_delete_someone_else(bot: Harness) -> None:
     await bot.send(USER, "/start")
     await bot.send(77, "/forget")
-    toast = await bot.forge_press(77, f"fg:yes:{USER}")
+    toast = await bot.forge_press(77, f"fg:1:{USER}")
     assert toast is not None
-    assert toast["text"] == "这不是你的题目，发送 /quiz 开始你自己的测验。"
+    assert toast["text"] == "只有本人能在自己的私聊里确认删除数据。"
     assert bot.repo is not None
     assert await bot.repo.people.get_user(USER) is not None
+    assert await bot.repo.people.get_user(77) is not None  # the presser's own data stays too
 
 
 async def test_personal_commands_in_a_group_point_to_private_chat(bot: Harness) -> None:
