@@ -17,6 +17,7 @@ from telegram.ext import CallbackContext
 from bot.config import Settings
 from bot.render import Renderer
 from bot.services.content import ContentStore
+from bot.services.events import EventOutbox, EventService, EventTimer
 from bot.services.lessons import LessonService
 from bot.services.people import PeopleService
 from bot.services.quiz import QuizService
@@ -61,6 +62,10 @@ class Services:
     @cached_property
     def staff(self) -> Staff:
         return Staff(self.repo, self.settings.owner_ids, self.admin_lookup, self.clock)
+
+    def event_service(self, outbox: EventOutbox, timer: EventTimer) -> EventService:
+        """Group events talk to Telegram through the handlers' outbox and timer."""
+        return EventService(self.repo, self.content, outbox, timer, self.staff, self.rng_factory)
 
 
 SERVICES_KEY = "services"

@@ -14,8 +14,8 @@ from telegram.ext import CallbackContext
 
 from bot.actions import Action
 from bot.context import Services, services
+from bot.domain.people import User
 from bot.services.people import clean_name
-from bot.storage.repository import User
 
 log = logging.getLogger(__name__)
 

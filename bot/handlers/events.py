@@ -43,7 +43,6 @@ from bot.services.events import (
     Board,
     BudgetRefused,
     ChatGone,
-    EventService,
     FinalResults,
     QuestionResult,
     Refusal,
@@ -171,17 +170,7 @@ class TelegramOutbox:
         inline_scenario: bool,
     ) -> SentPoll:
         svc, lang = self.svc, event.language
-        context = {
-            "number": number,
-            "total": event.question_count,
-            "scenario": question.scenario.get(lang)
-            if inline_scenario and question.scenario
-            else None,
-            "text": question.text.get(lang),
-        }
-        title = svc.render(lang, "event_poll_question", numbered=True, **context)
-        if tg_len(html.unescape(title)) > POLL_QUESTION:
-            title = svc.render(lang, "event_poll_question", numbered=False, **context)
+        title = self._poll_title(event, question, number, inline_scenario)
         correct: list[Any] = [  # PTB types the ids as Literal[0..11]
             i for i, bank_index in enumerate(order) if question.options[bank_index].correct
         ]
@@ -203,6 +192,23 @@ class TelegramOutbox:
             raise ChatGone(exc.message) from exc
         assert sent.poll is not None
         return SentPoll(sent.message_id, sent.poll.id)
+
+    def _poll_title(
+        self, event: Event, question: Question, number: int, inline_scenario: bool
+    ) -> str:
+        """The poll's question, numbered when that still fits Telegram's 300 characters."""
+        lang = event.language
+        scenario = question.scenario.get(lang) if inline_scenario and question.scenario else None
+        context = {
+            "number": number,
+            "total": event.question_count,
+            "scenario": scenario,
+            "text": question.text.get(lang),
+        }
+        title = self.svc.render(lang, "event_poll_question", numbered=True, **context)
+        if tg_len(html.unescape(title)) > POLL_QUESTION:
+            title = self.svc.render(lang, "event_poll_question", numbered=False, **context)
+        return title
 
     async def stop_poll(self, event: Event, message_id: int) -> None:
         try:
@@ -230,38 +236,34 @@ class TelegramOutbox:
         )
         return await self._send(event, text)
 
-    async def final(self, results: FinalResults) -> None:
+    def _podium(self, results: FinalResults) -> str:
         event, lang, summary = results.event, results.event.language, results.summary
-        render = self.svc.render
-        bank = results.bank.title.get(lang) if results.bank else event.bank_id
-        hardest = results.hardest
-        hardest_index = summary.hardest_index
+        hardest, hardest_index = results.hardest, summary.hardest_index
+        names = results.names
         podium = [
-            {
-                "rank": s.rank,
-                "name": results.names.get(s.user_id, str(s.user_id)),
-                "points": s.points,
-            }
+            {"rank": s.rank, "name": names.get(s.user_id, str(s.user_id)), "points": s.points}
             for s in results.standings
             if s.rank <= 3 and s.points > 0
         ]
-        await self._send(
-            event,
-            render(
-                lang,
-                "event_podium",
-                bank=bank,
-                podium=podium,
-                participants=results.participants,
-                accuracy=round(summary.average_accuracy * 100),
-                hardest=hardest.text.get(lang) if hardest else None,
-                hardest_accuracy=round((summary.question_accuracy[hardest_index] or 0) * 100)
-                if hardest_index is not None
-                else 0,
-                stopped=event.status is EventStatus.STOPPED,
-                report_sent=results.report_sent,
-            ),
+        hardest_share = (
+            summary.question_accuracy[hardest_index] if hardest_index is not None else 0
         )
+        return self.svc.render(
+            lang,
+            "event_podium",
+            bank=results.bank.title.get(lang) if results.bank else event.bank_id,
+            podium=podium,
+            participants=results.participants,
+            accuracy=round(summary.average_accuracy * 100),
+            hardest=hardest.text.get(lang) if hardest else None,
+            hardest_accuracy=round((hardest_share or 0) * 100),
+            stopped=event.status is EventStatus.STOPPED,
+            report_sent=results.report_sent,
+        )
+
+    async def final(self, results: FinalResults) -> None:
+        event, render = results.event, self.svc.render
+        await self._send(event, self._podium(results))
         png = await asyncio.to_thread(self.picture, results)
         if png is None:
             return
@@ -269,7 +271,7 @@ class TelegramOutbox:
             await self.bot.send_photo(
                 event.chat_id,
                 InputFile(png, filename=f"event-{event.id}.png"),
-                caption=render.label(lang, "event_photo_caption"),
+                caption=render.label(event.language, "event_photo_caption"),
             )
         except Forbidden as exc:
             raise ChatGone(exc.message) from exc
@@ -307,14 +309,16 @@ class TelegramOutbox:
             log.exception("event %s: the results picture failed", event.id)
             return None
 
-    async def report(self, user_id: int, event: Event, filename: str, data: bytes) -> bool:
-        lang = event.language
+    async def report(
+        self, user_id: int, results: FinalResults, filename: str, data: bytes
+    ) -> bool:
+        event = results.event
         results_caption = self.svc.render(
-            lang,
+            event.language,
             "event_report_caption",
             bank=self._bank_title(event),
             date=_local_date(self.svc, event),
-            participants=await self.svc.repo.players.participant_count(event.id),
+            participants=results.participants,
         )
         try:
             await self.bot.send_document(
@@ -368,9 +372,7 @@ class EventRuntime:
         assert isinstance(svc, Services)
         self.svc = svc
         self.timer = JobTimer(app.job_queue)
-        self.service = EventService(
-            svc.repo, svc.content, TelegramOutbox(app), self.timer, svc.staff, svc.rng_factory
-        )
+        self.service = svc.event_service(TelegramOutbox(app), self.timer)
 
 
 def runtime(app: PTBApp) -> EventRuntime:
@@ -410,7 +412,7 @@ async def resume_events(app: PTBApp) -> list[int]:
     """
     rt = runtime(app)
     resumed: list[int] = []
-    for event in await rt.svc.repo.events.running_events():
+    for event in await rt.service.running():
         try:
             await rt.service.recover(event.id, rt.svc.clock())
         except (RetryAfter, TimedOut, NetworkError) as exc:
@@ -595,7 +597,7 @@ async def event_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if isinstance(found, ReportRefusal):
         await message.reply_text(svc.render(lang, "event_report", outcome=found.value))
         return
-    sent = await _send_report(rt, found, user.id)
+    sent = await rt.service.send_report(found, user.id)
     if private:
         return
     if sent:
@@ -606,11 +608,6 @@ async def event_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         svc.render(lang, "event_report", outcome="start_bot"),
         reply_markup=keyboard([[(svc.render.label(lang, "open_private"), link)]]),
     )
-
-
-async def _send_report(rt: EventRuntime, event: Event, user_id: int) -> bool:
-    filename, payload = await rt.service.report(event)
-    return await rt.service.outbox.report(user_id, event, filename, payload)
 
 
 async def volunteer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

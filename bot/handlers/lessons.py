@@ -30,7 +30,7 @@ from telegram.ext import (
 
 from bot.actions import ChooseBank, LessonAnswer, LessonMenu, LessonSubmit, LessonToggle
 from bot.context import Services, services
-from bot.domain.content import QuestionType
+from bot.domain.content import Question, QuestionType
 from bot.domain.schedule import ChatKind, format_hhmm, parse_hhmm
 from bot.handlers.common import Button, Link, View, edit, edit_markup, from_operator, keyboard
 from bot.handlers.dispatch import Press, on, refusal_key
@@ -81,31 +81,40 @@ def chat_kind(chat_type: str) -> ChatKind:
 # --- rendering ----------------------------------------------------------------------------
 
 
+def _check_view(check: Question, lang: str) -> dict[str, Any]:
+    return {
+        "text": check.text.get(lang),
+        "scenario": check.scenario.get(lang) if check.scenario else None,
+        "options": [
+            {"letter": LETTERS[i], "text": option.text.get(lang)}
+            for i, option in enumerate(check.options)
+        ],
+        "multiple": check.type is QuestionType.MULTIPLE,
+        "true_false": check.type is QuestionType.TRUE_FALSE,
+    }
+
+
+def _result_view(result: CheckResult, lang: str) -> dict[str, Any]:
+    q = result.question
+    return {
+        "correct": result.correct,
+        "chosen": [LETTERS[i] for i in sorted(result.chosen)],
+        "answer": [LETTERS[i] for i in sorted(q.correct_indices)],
+        "explanation": q.explanation.get(lang),
+        "source": q.source.get(lang),
+    }
+
+
 def lesson_text(render: Renderer, out: Outgoing, result: CheckResult | None = None) -> str:
-    lang = out.language
-    lesson, check = out.lesson, out.check
-    check_view: dict[str, Any] | None = None
-    if check is not None:
-        check_view = {
-            "text": check.text.get(lang),
-            "scenario": check.scenario.get(lang) if check.scenario else None,
-            "options": [
-                {"letter": LETTERS[i], "text": option.text.get(lang)}
-                for i, option in enumerate(check.options)
-            ],
-            "multiple": check.type is QuestionType.MULTIPLE,
-            "true_false": check.type is QuestionType.TRUE_FALSE,
-        }
-    result_view: dict[str, Any] | None = None
-    if result is not None:
-        q = result.question
-        result_view = {
-            "correct": result.correct,
-            "chosen": [LETTERS[i] for i in sorted(result.chosen)],
-            "answer": [LETTERS[i] for i in sorted(q.correct_indices)],
+    lang, lesson = out.language, out.lesson
+    recap = [
+        {
+            "text": q.text.get(lang),
+            "answer": [q.options[i].text.get(lang) for i in sorted(q.correct_indices)],
             "explanation": q.explanation.get(lang),
-            "source": q.source.get(lang),
         }
+        for q in out.recap
+    ]
     return render(
         lang,
         "lesson_message",
@@ -115,16 +124,9 @@ def lesson_text(render: Renderer, out: Outgoing, result: CheckResult | None = No
         takeaways=[t.get(lang) for t in lesson.takeaways] if lesson else [],
         action=lesson.action.get(lang) if lesson else None,
         source=lesson.source.get(lang) if lesson else None,
-        recap=[
-            {
-                "text": q.text.get(lang),
-                "answer": [q.options[i].text.get(lang) for i in sorted(q.correct_indices)],
-                "explanation": q.explanation.get(lang),
-            }
-            for q in out.recap
-        ],
-        check=check_view,
-        result=result_view,
+        recap=recap,
+        check=_check_view(out.check, lang) if out.check is not None else None,
+        result=_result_view(result, lang) if result is not None else None,
         group=out.chat_kind == "group",
     )
 

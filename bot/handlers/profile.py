@@ -11,10 +11,10 @@ from telegram.ext import Application, CommandHandler, ContextTypes, filters
 from bot.actions import ChooseLanguage, Forget, SetLanguage, ShowName
 from bot.context import Services
 from bot.domain.content import LANGUAGES
+from bot.domain.people import User
 from bot.handlers.common import Button, View, edit, from_person, keyboard, reply
 from bot.handlers.dispatch import Press, on
 from bot.services.people import ForgetRefusal
-from bot.storage.repository import User
 
 PRIVATE = filters.ChatType.PRIVATE
 

@@ -219,7 +219,9 @@ class EventOutbox(Protocol):
 
     async def final(self, results: FinalResults) -> None: ...
 
-    async def report(self, user_id: int, event: Event, filename: str, data: bytes) -> bool: ...
+    async def report(
+        self, user_id: int, results: FinalResults, filename: str, data: bytes
+    ) -> bool: ...
 
 
 class EventTimer(Protocol):
@@ -705,7 +707,7 @@ class EventService:
         """Send the CSV to the host privately, then the podium and picture to the group."""
         results = await self.results(event)
         filename, data = self.report_csv(results)
-        sent = await self.outbox.report(event.host_id, event, filename, data)
+        sent = await self.outbox.report(event.host_id, results, filename, data)
         await self.outbox.final(replace(results, report_sent=sent))
 
     async def results(self, event: Event) -> FinalResults:
@@ -728,6 +730,16 @@ class EventService:
 
     async def report(self, event: Event) -> tuple[str, bytes]:
         return self.report_csv(await self.results(event))
+
+    async def send_report(self, event: Event, user_id: int) -> bool:
+        """The results file, privately to ``user_id``; False when they cannot be reached."""
+        results = await self.results(event)
+        filename, data = self.report_csv(results)
+        return await self.outbox.report(user_id, results, filename, data)
+
+    async def running(self) -> list[Event]:
+        """Events that were live when the process stopped (start-up resumes them)."""
+        return await self.repo.events.running_events()
 
     @staticmethod
     def report_csv(results: FinalResults) -> tuple[str, bytes]:

@@ -2,34 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 
 import aiosqlite
 
-from bot.domain.quiz import Streak
+from bot.domain.people import RankedUser, TopicStat, User
 from bot.storage.db import Database
-
-
-@dataclass(frozen=True, slots=True)
-class User:
-    user_id: int
-    language: str
-    show_name: bool
-    display_name: str | None
-    points: int
-    answered: int
-    correct: int
-    streak_current: int
-    streak_best: int
-    streak_last_day: date | None
-    created_at: datetime
-    timezone: str | None = None  # set with /timezone (kept with the lesson subscription)
-    forget_prompt: int | None = None  # the pending /forget confirmation message
-
-    @property
-    def streak(self) -> Streak:
-        return Streak(self.streak_current, self.streak_best, self.streak_last_day)
 
 
 def user_row(row: aiosqlite.Row) -> User:
@@ -50,21 +28,6 @@ def user_row(row: aiosqlite.Row) -> User:
         timezone=row["tz"],
         forget_prompt=row["forget_prompt"],
     )
-
-
-@dataclass(frozen=True, slots=True)
-class TopicStat:
-    topic: str
-    answered: int
-    correct: int
-
-
-@dataclass(frozen=True, slots=True)
-class RankedUser:
-    rank: int
-    user_id: int
-    points: int
-    display_name: str | None  # None unless the person opted in
 
 
 class PeopleStore:
