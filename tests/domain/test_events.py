@@ -368,3 +368,11 @@ def test_summary_rejects_unknown_question_and_duplicates() -> None:
 def test_event_answer_validation(question_index: int, points: int, elapsed: float) -> None:
     with pytest.raises(ValueError, match="must be"):
         EventAnswer(1, question_index, False, points, elapsed)
+
+
+def test_an_answer_after_an_early_close_is_late_even_within_the_open_period() -> None:
+    opened = datetime(2026, 3, 15, 2, tzinfo=UTC)
+    closed_early = opened + timedelta(seconds=10)
+    assert not is_late(opened + timedelta(seconds=9), opened, 30, closed_early)
+    assert is_late(opened + timedelta(seconds=11), opened, 30, closed_early)
+    assert is_late(opened + timedelta(seconds=31), opened, 30, None)

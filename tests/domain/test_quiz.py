@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.domain.content import QuestionType
+from bot.domain.content import QuestionType, Text
 from bot.domain.quiz import (
     INTERVALS,
     MAX_BOX,
@@ -15,14 +16,17 @@ from bot.domain.quiz import (
     current_streak,
     grade,
     grade_answer,
+    learn,
     points_for,
     progress_bar,
+    question_version,
     record_activity,
     review,
     select_questions,
     shuffle_options,
     to_bank_indices,
 )
+from bot.domain.session import QuizSession, SessionKind
 from tests.domain.factories import card, question
 
 TODAY = date(2026, 3, 15)
@@ -73,12 +77,6 @@ def test_wrong_drops_to_box_1(box: int) -> None:
     assert (state.seen, state.wrong, state.last_correct) == (6, 3, False)
 
 
-def test_review_does_not_mutate_input() -> None:
-    before = card(3, seen=4)
-    review(before, False, TODAY)
-    assert before == card(3, seen=4)
-
-
 def test_review_state_machine_over_a_sequence() -> None:
     state: CardState | None = None
     day = TODAY
@@ -95,12 +93,6 @@ def test_review_state_machine_over_a_sequence() -> None:
 def test_card_state_rejects_invalid_values(box: int, seen: int, wrong: int) -> None:
     with pytest.raises(ValueError, match=r"must|need"):
         CardState(box=box, due=TODAY, seen=seen, wrong=wrong, last_correct=None)
-
-
-def test_card_is_frozen() -> None:
-    state = card()
-    with pytest.raises(AttributeError):
-        state.box = 3  # type: ignore[misc]
 
 
 # --------------------------------------------------------------------------- select_questions
@@ -422,3 +414,53 @@ def test_current_streak(last_day: date | None, expected: int) -> None:
 def test_streak_rejects_current_above_best() -> None:
     with pytest.raises(ValueError, match="current"):
         Streak(current=3, best=2)
+
+
+# ------------------------------------------------------------------------- what an answer teaches
+
+
+def test_learn_applies_the_card_and_the_streak_rules_once() -> None:
+    q = question("q7", difficulty=2)
+    yesterday = TODAY - timedelta(days=1)
+    learned = learn(5, q, True, 20, card(2, seen=3), Streak(4, 6, yesterday), TODAY)
+    assert (learned.user_id, learned.question_id, learned.topic) == (5, "q7", "telecom_fraud")
+    assert (learned.correct, learned.points) == (True, 20)
+    assert learned.card == review(card(2, seen=3), True, TODAY)
+    assert learned.streak == Streak(5, 6, TODAY)
+    wrong_today = learn(5, q, False, 0, None, Streak(1, 1, TODAY), TODAY)
+    assert wrong_today.card.box == 1
+    assert wrong_today.streak == Streak(1, 1, TODAY)  # a second answer the same day
+
+
+def test_a_question_version_changes_with_its_options_or_key_only() -> None:
+    base = question("q1", correct=(0,))
+    assert question_version(base) == question_version(question("q1", correct=(0,)))
+    assert len(question_version(base)) == 10
+    assert question_version(base) != question_version(question("q1", correct=(1,)))
+    assert question_version(base) != question_version(question("q1", n_options=3))
+    reworded = replace(base, text=Text("另一种问法"), explanation=Text("新的解释"))
+    assert question_version(reworded) == question_version(base)
+
+
+def test_a_session_after_an_answer_moves_on_and_finishes_at_the_end() -> None:
+    start = datetime(2026, 3, 15, 2, tzinfo=UTC)
+    session = QuizSession(
+        id=1,
+        user_id=5,
+        bank_id="b",
+        kind=SessionKind.QUIZ,
+        question_ids=("q1", "q2"),
+        option_orders=((0, 1), (1, 0)),
+        position=0,
+        message_id=9,
+        points=0,
+        correct=0,
+        started_at=start,
+        shown_at=start,
+    )
+    first = session.after_answer(True, 10, start + timedelta(seconds=5))
+    assert (first.position, first.points, first.correct) == (1, 10, 1)
+    assert (first.finished_at, first.shown_at) == (None, None)
+    done = first.after_answer(False, 0, start + timedelta(seconds=9))
+    assert (done.position, done.points, done.correct) == (2, 10, 1)
+    assert done.finished_at == start + timedelta(seconds=9)

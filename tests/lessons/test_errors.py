@@ -50,7 +50,7 @@ async def test_blocked_user_becomes_inactive_and_is_not_pushed_again(lbot: Harne
     text = lbot.text(1)
     assert "订阅中：私聊 2" in text
     assert "未订阅（blocked）：1" in text
-    assert "blocked：1" in text or "blocked: 1" in text
+    assert "累计失败：1\n• blocked：1" in text  # the send that found the block
 
 
 @pytest.fixture
