@@ -1,4 +1,5 @@
-"""Answer path: callback-query answers in private quizzes, ours against a bare PTB app.
+"""Answer path: callback-query answers in private quizzes, ours against a bare PTB app and a
+minimal durable peer.
 
 Both applications use the same canned Bot API (bench.common.CannedRequest); ours also has a
 real SQLite file and the shipped question banks. Run: python -m bench.answer_path
@@ -17,9 +18,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ApplicationBuilder, CallbackQueryHandler, ContextTypes
 
 from bench.common import BOT, CannedRequest, Row, latency_rows, print_table
+from bot.actions import Answer, Submit
 from bot.app import build_application
 from bot.config import Settings
+from bot.domain.content import QuestionType
 from bot.services.content import ContentStore
+from bot.storage.db import connect
 from bot.storage.repository import Repository
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,7 +111,83 @@ async def bare(users: int, *, like_ours: bool = False) -> list[float]:
     return durations
 
 
-async def ours(users: int, folder: Path) -> list[float]:
+PEER_SCHEMA = """
+CREATE TABLE peer_quizzes (user_id INTEGER PRIMARY KEY, position INTEGER NOT NULL);
+CREATE TABLE peer_answers (
+    user_id INTEGER NOT NULL, position INTEGER NOT NULL, option INTEGER NOT NULL,
+    answered_at TEXT NOT NULL, PRIMARY KEY (user_id, position)
+);
+"""
+
+
+async def peer(users: int, folder: Path) -> list[float]:
+    """A minimal durable bot: read the person's quiz row, store the answer in one
+    transaction, edit the message like ours. The same SQLite settings as ours."""
+    conn = await connect(folder / "peer.sqlite3")  # our pragmas: WAL, synchronous=NORMAL
+    await conn.executescript(PEER_SCHEMA)
+    await conn.executemany(
+        "INSERT INTO peer_quizzes VALUES (?, 0)", [(10_000 + n,) for n in range(users)]
+    )
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("下一题 ▶️", callback_data="n:1")]])
+
+    async def on_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query, user = update.callback_query, update.effective_user
+        assert query is not None
+        assert user is not None
+        rows = await conn.execute_fetchall(
+            "SELECT position FROM peer_quizzes WHERE user_id = ?", (user.id,)
+        )
+        position = next(iter(rows))[0]
+        await conn.execute(
+            "INSERT INTO peer_answers VALUES (?, ?, ?, datetime('now'))", (user.id, position, 0)
+        )
+        await query.answer()
+        await query.edit_message_text(LIKE_OURS, parse_mode="HTML", reply_markup=markup)
+
+    request = CannedRequest()
+    app = ApplicationBuilder().token(TOKEN).request(request).get_updates_request(request).build()
+    app.add_handler(CallbackQueryHandler(on_press))
+    durations: list[float] = []
+    try:
+        async with app:
+            for n in range(users):
+                update = Update.de_json(press(n + 1, 10_000 + n, 5, "a:1:0:0"), app.bot)
+                start = time.perf_counter()
+                await app.process_update(update)
+                durations.append(time.perf_counter() - start)
+        rows = await conn.execute_fetchall("SELECT COUNT(*) FROM peer_answers")
+        assert next(iter(rows))[0] == users, "every answer was stored"
+    finally:
+        await conn.close()
+    return durations
+
+
+class Trips:
+    """Counts awaited calls on an aiosqlite connection (trips to its thread) and the SQL
+    statements SQLite runs for them, trigger bodies included."""
+
+    METHODS = ("execute", "execute_fetchall", "executemany", "executescript", "commit")
+
+    def __init__(self) -> None:
+        self.trips = 0
+        self.statements = 0
+
+    async def attach(self, conn: Any) -> None:
+        for name in self.METHODS:
+            original = getattr(conn, name)
+
+            def counted(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
+                self.trips += 1
+                return _original(*args, **kwargs)
+
+            setattr(conn, name, counted)
+        await conn.set_trace_callback(self._statement)
+
+    def _statement(self, sql: str) -> None:
+        self.statements += 1
+
+
+async def ours(users: int, folder: Path, trips: Trips | None = None) -> list[float]:
     settings = Settings(
         token=TOKEN,
         database_path=folder / "bench.sqlite3",
@@ -139,16 +219,24 @@ async def ours(users: int, folder: Path) -> list[float]:
                 session = await repo.quizzes.open_session(user_id)
                 assert session is not None
                 assert session.message_id is not None
-                presses.append(
-                    press(users + n + 1, user_id, session.message_id, f"a:{session.id}:0:0")
-                )
+                question = content.catalog.questions[session.question_ids[0]]
+                multiple = question.type is QuestionType.MULTIPLE
+                action = Submit(session.id, 0, 1) if multiple else Answer(session.id, 0, 0)
+                presses.append(press(users + n + 1, user_id, session.message_id, action.encode()))
+            if trips is not None:
+                await trips.attach(repo.db.conn)
             for data in presses:
                 update = Update.de_json(data, app.bot)
                 start = time.perf_counter()
                 await app.process_update(update)
                 durations.append(time.perf_counter() - start)
+            if trips is not None:
+                await repo.db.conn.set_trace_callback(None)  # type: ignore[arg-type]
+                counted = (trips.trips, trips.statements)
             stored = sum([len(await repo.quizzes.session_answers(n)) for n in range(1, users + 1)])
             assert stored == users, "every answer was stored"
+            if trips is not None:
+                trips.trips, trips.statements = counted
     finally:
         await repo.close()
     return durations
@@ -159,7 +247,9 @@ async def measure(users: int = USERS) -> list[Row]:
         await bare(200)  # warm up imports and caches for both
         base = latency_rows("bare", await bare(users))
         alike = latency_rows("bare, our message", await bare(users, like_ours=True))
-        mine = latency_rows("ours", await ours(users, Path(folder)))
+        durable = latency_rows("peer", await peer(users, Path(folder)))
+        trips = Trips()
+        mine = latency_rows("ours", await ours(users, Path(folder), trips))
     ratio = mine[0] / base[0]
     return [
         Row(
@@ -180,6 +270,18 @@ async def measure(users: int = USERS) -> list[Row]:
         Row("answer path", "ratio ours/bare", f"{ratio:.2f}", "≥ 0.33"),
         Row(
             "answer path", "ratio ours/bare with a message like ours", f"{mine[0] / alike[0]:.2f}"
+        ),
+        Row(
+            "answer path",
+            "durable peer (read, one write, edit): answers/s, p50, p99",
+            f"{durable[0]:,.0f}/s, {durable[1]:.2f} ms, {durable[2]:.2f} ms",
+        ),
+        Row("answer path", "ratio ours/peer", f"{mine[0] / durable[0]:.2f}", "≥ 0.8"),
+        Row(
+            "answer path",
+            "ours per answer: trips to the database, SQL statements",
+            f"{trips.trips / users:.1f}, {trips.statements / users:.1f}",
+            "≤ 2 trips",
         ),
     ]
 
