@@ -18,12 +18,13 @@ $(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-run: $(VENV)/.installed
-	$(BIN)/quizbot run
-
-# The local preview (also what `make run` starts when no token is configured).
+# The local preview's address: `make preview`, and `make run` when no token is configured.
 PREVIEW_HOST ?= 127.0.0.1
 PREVIEW_PORT ?= 8080
+
+run: $(VENV)/.installed
+	$(BIN)/quizbot run --preview-host $(PREVIEW_HOST) --preview-port $(PREVIEW_PORT)
+
 preview: $(VENV)/.installed
 	$(BIN)/quizbot preview --host $(PREVIEW_HOST) --port $(PREVIEW_PORT)
 

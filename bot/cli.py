@@ -37,8 +37,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="反诈小课堂 · 315 Quiz Bot: a Telegram bot that teaches fraud awareness",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser(
+    run = commands.add_parser(
         "run", help="serve Telegram by long polling (without TELEGRAM_BOT_TOKEN: the preview)"
+    )
+    run.add_argument(
+        "--preview-host",
+        default="127.0.0.1",
+        help="without a token: the preview's address (default: 127.0.0.1 only)",
+    )
+    run.add_argument(
+        "--preview-port", type=int, default=8080, help="without a token: the preview's port"
     )
     preview = commands.add_parser(
         "preview", help="chat with the bot in a local web page, without Telegram or a token"
@@ -71,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _validate(settings, args.paths)
         if args.command == "preview":
             return _preview(settings, args.host, args.port, keep_data=args.keep_data)
-        return _run(settings)
+        return _run(settings, args.preview_host, args.preview_port)
     except ConfigError as exc:
         print(f"quizbot: configuration error: {exc}", file=sys.stderr)
         return 2
@@ -102,11 +110,11 @@ def _validate(settings: Settings, paths: list[Path]) -> int:
     return 0 if result.ok else 1
 
 
-def _run(settings: Settings) -> int:
+def _run(settings: Settings, preview_host: str, preview_port: int) -> int:
     setup_logging(settings.log_level, secrets=secrets_of(settings))
     if settings.token is None:
-        print(PREVIEW_NOTE.format(host="127.0.0.1", port=8080), file=sys.stderr)
-        return _preview(settings, "127.0.0.1", 8080, keep_data=False)
+        print(PREVIEW_NOTE.format(host=preview_host, port=preview_port), file=sys.stderr)
+        return _preview(settings, preview_host, preview_port, keep_data=False)
     check_database_path(settings)
     from bot.services.content import ContentStore
     from bot.startup import serve  # keeps `validate` and `schema` quick to start

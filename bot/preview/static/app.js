@@ -17,7 +17,11 @@ const state = {
   deadlines: new Map(),   // poll id -> performance.now() deadline
   online: true,
   lastSeen: null,         // newest message id rendered, to follow one's own new messages
+  bannerOpen: false,      // phone width: the one-line "content loaded" banner shown in full
 };
+
+// At phone width the chat list is a drawer (style.css uses the same breakpoint).
+const PHONE = window.matchMedia("(max-width: 600px)");
 
 // ------------------------------------------------------------------ network
 
@@ -284,7 +288,7 @@ function renderBanner() {
     banner.append(`✅ 内容已加载 · Content loaded: ${counts}${version} · 检查于 checked ${content.checked_at} — ${content.summary}`);
     banner.append(problemList(content.warnings, false));
   } else {
-    banner.className = "banner ok";
+    banner.className = `banner ok${state.bannerOpen ? " open" : ""}`;
     banner.append(`✅ 内容已加载 · Content loaded: ${counts}${version} · 检查于 checked ${content.checked_at} · 保存 YAML 即自动重新加载 · saving a YAML file reloads it`);
   }
 }
@@ -339,7 +343,7 @@ function renderChats() {
     const text = el("div", "chat-item-text");
     text.append(el("div", "chat-item-title", chat.title), el("div", "chat-item-sub", chat.sub));
     button.append(avatar, text);
-    button.addEventListener("click", () => openChat(chat.id));
+    button.addEventListener("click", () => { setDrawer(false); openChat(chat.id); });
     nav.append(button);
   }
 }
@@ -407,7 +411,8 @@ function messageRow(message) {
   const out = message.from.id === state.user;
   const row = el("div", `row${out ? " out" : ""}`);
   row.dataset.id = String(message.id);
-  const stack = el("div", "stack");
+  const hasKeyboard = Boolean(message.keyboard && message.keyboard.length);
+  const stack = el("div", `stack${message.poll || hasKeyboard ? " wide" : ""}`);
   const bubble = el("div", `bubble${message.poll ? " poll" : ""}`);
   if (currentGroup() && !out) {
     const sender = el("div", "sender", message.from.name);
@@ -444,7 +449,7 @@ function messageRow(message) {
     bubble.append(meta);
   }
   stack.append(bubble);
-  if (message.keyboard && message.keyboard.length) stack.append(keyboardView(message));
+  if (hasKeyboard) stack.append(keyboardView(message));
   row.append(stack);
   return row;
 }
@@ -578,7 +583,30 @@ async function openChat(chatId) {
   $("messages").scrollTop = 0;
   await refresh();
   $("messages").scrollTop = $("messages").scrollHeight;
-  $("input").focus();
+  focusInput();
+}
+
+// On a phone, focusing the box would pop up the on-screen keyboard at every chat switch.
+function focusInput() {
+  if (!PHONE.matches) $("input").focus();
+}
+
+function drawerOpen() {
+  return document.body.classList.contains("drawer-open");
+}
+
+function setDrawer(open) {
+  const wasOpen = drawerOpen();
+  document.body.classList.toggle("drawer-open", open);
+  $("scrim").hidden = !open;
+  $("drawer-button").setAttribute("aria-expanded", String(open));
+  document.querySelector("main.chat").inert = open;  // behind the shade: no focus, no clicks
+  if (open && !wasOpen) {
+    const active = document.querySelector(".chat-item.active") || $("persona");
+    active.focus();
+  } else if (!open && $("sidebar").contains(document.activeElement)) {
+    $("drawer-button").focus();  // focus must not stay in the closed drawer
+  }
 }
 
 async function sendText(text) {
@@ -685,12 +713,24 @@ $("persona").addEventListener("change", (event) => {
 });
 
 document.addEventListener("keydown", (event) => {
-  if (event.key === "Escape") $("commands").hidden = true;
+  if (event.key !== "Escape") return;
+  $("commands").hidden = true;
+  if (drawerOpen()) setDrawer(false);
+});
+
+$("drawer-button").addEventListener("click", () => setDrawer(!drawerOpen()));
+$("scrim").addEventListener("click", () => setDrawer(false));
+PHONE.addEventListener("change", () => { if (!PHONE.matches) setDrawer(false); });
+
+$("banner").addEventListener("click", (event) => {
+  if (!$("banner").classList.contains("ok") || event.target.closest("details")) return;
+  state.bannerOpen = !state.bannerOpen;
+  renderBanner();
 });
 
 refresh().then(() => {
   liveLoop();
-  $("input").focus();
+  focusInput();
 }).catch((error) => {
   state.online = false;
   renderBanner();
