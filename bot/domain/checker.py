@@ -352,13 +352,13 @@ class Checker:
         signals: Sequence[Signal],
         kinds: Sequence[Kind],
         normaliser: Normaliser,
-        negation: Negation = Negation(),
+        negation: Negation | None = None,
     ) -> None:
         self.signals = tuple(signals)
         self.kinds = {kind.id: kind for kind in kinds}
         self.normaliser = normaliser
-        self.negation = negation
-        self._cues = negation.cues
+        self.negation = negation or Negation()
+        self._cues = _cue_regex(self.negation.cues)
         options = re2_options()
         self._views = {target: _View() for target in Target}
         for view in self._views.values():
@@ -386,13 +386,17 @@ class Checker:
     def check(self, message: str) -> Verdict:
         """The verdict on one message (cut at ``MAX_CHARS``). Cost: linear in its length."""
         normalised = self.normaliser.normalise(message)
+        # RE2 works on UTF-8: encode each view once, not once per pattern.
+        subjects = {
+            Target.COMPACT: normalised.compact.encode("utf-8"),
+            Target.TEXT: normalised.text.encode("utf-8"),
+        }
         # signal index -> [primary pattern refs, context pattern refs, counter matched]
         state: dict[int, list[Any]] = {}
         for target, view in self._views.items():
             if not view.owners:
                 continue
-            subject = normalised.compact if target is Target.COMPACT else normalised.text
-            for slot in view.set.Match(subject) or ():
+            for slot in view.set.Match(subjects[target]) or ():
                 index, role = view.owners[slot]
                 entry = state.setdefault(index, [[], [], False])
                 if role == _COUNTER:
@@ -405,12 +409,12 @@ class Checker:
             signal = self.signals[index]
             if not primaries:
                 continue
-            if signal.context and self._first_span(signal, context, normalised) is None:
+            if signal.context and not self._first_span(signal, context, normalised, subjects):
                 continue
             weight = signal.countered_weight if countered else signal.weight
             if weight <= 0:
                 continue
-            span = self._first_span(signal, primaries, normalised)
+            span = self._first_span(signal, primaries, normalised, subjects, where=True)
             if span is None:
                 continue
             findings.append(
@@ -436,30 +440,64 @@ class Checker:
         )
 
     def _first_span(
-        self, signal: Signal, primaries: list[tuple[Target, int]], normalised: Normalised
+        self,
+        signal: Signal,
+        refs: list[tuple[Target, int]],
+        normalised: Normalised,
+        subjects: dict[Target, bytes],
+        *,
+        where: bool = False,
     ) -> tuple[int, int] | None:
-        """Where the first match that is not negated lies in the original, or None."""
-        for target, slot in sorted(primaries, key=lambda p: p[1]):
+        """Where the first match that is not negated lies in the original, or None.
+
+        Without ``where`` only whether there is one: (0, 0), and no map back is built."""
+        for target, slot in sorted(refs, key=lambda ref: ref[1]):
             compiled = self._views[target].compiled[slot]
+            subject = subjects[target]
             if target is Target.TEXT:
-                match = compiled.search(normalised.text)
-                if match is not None:
-                    return match.span()
-                continue
-            for count, match in enumerate(compiled.finditer(normalised.compact)):
+                match = compiled.search(subject)
+                if match is None:
+                    continue
+                if not where:
+                    return (0, 0)
+                start, end = match.span()
+                return _chars(subject, start), _chars(subject, end)
+            for count, match in enumerate(compiled.finditer(subject)):
                 if count >= MAX_MATCHES_PER_PATTERN:
                     break
-                start, end = match.span()
+                start = _chars(subject, match.start())
+                end = start + len(subject[match.start() : match.end()].decode("utf-8"))
                 if signal.negatable and self._negated(normalised.compact, start):
                     continue
-                return normalised.span_in_text(start, end)
+                return normalised.span_in_text(start, end) if where else (0, 0)
         return None
 
     def _negated(self, compact: str, start: int) -> bool:
-        if not self._cues:
+        if self._cues is None:
             return False
         before = clause_before(compact, start, self.negation.window)
-        return any(_has_cue(before, cue) for cue in self._cues)
+        return self._cues.search(before) is not None
+
+
+def _chars(encoded: bytes, offset: int) -> int:
+    """A UTF-8 byte offset as a character index."""
+    return len(encoded[:offset].decode("utf-8"))
+
+
+def _cue_regex(cues: Sequence[str]) -> re.Pattern[str] | None:
+    """One pattern for all cues (literals only, so Python's engine cannot backtrack badly);
+    English cues are whole words: "not" is not in "notice"."""
+    if not cues:
+        return None
+    parts = []
+    for cue in sorted(cues, key=len, reverse=True):
+        part = re.escape(cue)
+        if cue[:1].isascii() and cue[:1].isalnum():
+            part = "(?<![a-z0-9])" + part
+        if cue[-1:].isascii() and cue[-1:].isalnum():
+            part += "(?![a-z0-9])"
+        parts.append(part)
+    return re.compile("|".join(parts))
 
 
 def clause_before(compact: str, start: int, window: int) -> str:
@@ -479,21 +517,6 @@ def clause_before(compact: str, start: int, window: int) -> str:
         elif char != " ":
             tokens += 1
     return compact[i:start]
-
-
-def _has_cue(before: str, cue: str) -> bool:
-    if not (cue[:1].isascii() and cue[:1].isalnum()):
-        return cue in before
-    # English cues are whole words: "not" is not in "notice".
-    at = before.find(cue)
-    while at != -1:
-        left = before[at - 1] if at > 0 else " "
-        right_at = at + len(cue)
-        right = before[right_at] if right_at < len(before) else " "
-        if not (left.isascii() and left.isalnum()) and not (right.isascii() and right.isalnum()):
-            return True
-        at = before.find(cue, at + 1)
-    return False
 
 
 def _quote(original: str, span: tuple[int, int]) -> str:

@@ -23,14 +23,16 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 
 # Telegram messages are at most 4096 characters; anything longer is cut before any work.
 MAX_CHARS = 4096
 
 # Simplified variants that OpenCC keeps apart but people (and scammers) use for the same word.
 VARIANTS = str.maketrans({"帐": "账"})
+_VARIANT_CHARS = tuple(chr(code) for code in VARIANTS)
+# ASCII control characters other than the line feed read as spaces, like the fold table's.
+_ASCII_CONTROLS = str.maketrans({code: " " for code in (*range(10), *range(11, 32), 127)})
 # A run of these between two characters marks a clause break: phrases never span one.
 CLAUSE_BREAKS = frozenset("\n\r,.!?;:。、")
 _INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Zs", "Co", "Cs", "Cn"})
@@ -67,25 +69,44 @@ def _fold_char(char: str) -> str:
     return char
 
 
-@dataclass(frozen=True, slots=True)
 class Normalised:
-    """One message, folded for matching; see the module docstring."""
+    """One message, folded for matching; see the module docstring. Treat as read-only.
 
-    original: str
-    text: str
-    compact: str
-    truncated: bool
-    # compact[_compact_starts[k]:...] comes from text[_text_starts[k]:...], one to one,
-    # up to the next segment.
-    _compact_starts: tuple[int, ...]
-    _text_starts: tuple[int, ...]
+    The map from ``compact`` back to ``text`` is built on first use: most messages have no
+    finding to quote, and they never pay for it.
+    """
+
+    __slots__ = (
+        "_compact_starts",
+        "_gaps",
+        "_removed",
+        "_runs",
+        "_text_starts",
+        "compact",
+        "original",
+        "text",
+        "truncated",
+    )
+
+    def __init__(self, original: str, text: str, gaps: str, compact: str, truncated: bool) -> None:
+        self.original = original
+        self.text = text
+        self.compact = compact
+        self.truncated = truncated
+        self._gaps = gaps
+        self._runs: Iterator[re.Match[str]] | None = None
+        self._compact_starts = [0]
+        self._text_starts = [0]
+        self._removed = 0  # characters of the gap view dropped before the last segment
 
     def text_index(self, compact_index: int) -> int:
         """The index in ``text`` (and in the original) of a character of ``compact``."""
-        k = bisect_right(self._compact_starts, compact_index) - 1
+        self._extend_to(compact_index)
+        compact_starts, text_starts = self._compact_starts, self._text_starts
+        k = bisect_right(compact_starts, compact_index) - 1
         if k < 0:
             return 0
-        return self._text_starts[k] + compact_index - self._compact_starts[k]
+        return text_starts[k] + compact_index - compact_starts[k]
 
     def span_in_text(self, start: int, end: int) -> tuple[int, int]:
         """The span of the original that ``compact[start:end]`` was made from."""
@@ -94,16 +115,51 @@ class Normalised:
             return index, index
         return self.text_index(start), self.text_index(end - 1) + 1
 
+    def _extend_to(self, compact_index: int) -> None:
+        """Read gap runs until the segment table covers ``compact_index``.
+
+        compact[c[k]:] comes from text[t[k]:], one to one up to the next segment. Quotes are
+        usually near the start, so most of a long message is never walked.
+        """
+        if self._runs is None:
+            self._runs = _RUN.finditer(self._gaps)
+        gaps = self._gaps
+        compact_starts, text_starts = self._compact_starts, self._text_starts
+        while compact_starts[-1] <= compact_index:
+            run = next(self._runs, None)
+            if run is None:
+                return
+            start, end = run.span()
+            chunk = run.group()
+            between_words = (
+                chunk[0] == " "
+                and "\x01" not in chunk
+                and start > 0
+                and end < len(gaps)
+                and _is_ascii_word(gaps[start - 1])
+                and _is_ascii_word(gaps[end])
+            )
+            kept = 1 if "\n" in chunk or between_words else 0
+            if kept:
+                compact_starts.append(start - self._removed)
+                text_starts.append(start)
+            self._removed += end - start - kept
+            compact_starts.append(end - self._removed)
+            text_starts.append(end)
+
 
 class Normaliser:
-    """Folds messages; one instance is shared (its table caches folded characters)."""
+    """Folds messages; one instance is shared (its tables cache folded characters)."""
 
     def __init__(self, to_simplified: Callable[[str], str] | None = None) -> None:
         self._to_simplified = to_simplified
         self._table = _FoldTable()
+        self._gap_table = _GapTable()
 
     def fold(self, text: str) -> str:
         """``text`` folded character by character (same length; see the module docstring)."""
+        if text.isascii():  # NFKC and t2s change no ASCII character
+            return text.lower().translate(_ASCII_CONTROLS)
         folded = text.translate(self._table)
         if self._to_simplified is not None:
             converted = self._to_simplified(folded)
@@ -112,7 +168,9 @@ class Normaliser:
                 # so the map back to the original stays exact.
                 converted = "".join(self._simplify_char(char) for char in folded)
             folded = converted
-        return folded.translate(VARIANTS)
+        if any(char in folded for char in _VARIANT_CHARS):
+            folded = folded.translate(VARIANTS)
+        return folded
 
     def _simplify_char(self, char: str) -> str:
         assert self._to_simplified is not None
@@ -123,52 +181,50 @@ class Normaliser:
         truncated = len(text) > MAX_CHARS
         original = text[:MAX_CHARS] if truncated else text
         folded = self.fold(original)
-        compact, compact_starts, text_starts = _compact(folded)
-        return Normalised(
-            original=original,
-            text=folded,
-            compact=compact,
-            truncated=truncated,
-            _compact_starts=compact_starts,
-            _text_starts=text_starts,
-        )
+        gaps = self._gap_view(folded)
+        return Normalised(original, folded, gaps, _compact(gaps), truncated)
 
     def phrase(self, phrase: str) -> str:
         """A phrase as it appears in ``compact`` (how editors' phrases are matched)."""
-        return _compact(self.fold(phrase))[0].strip()
+        return _compact(self._gap_view(self.fold(phrase))).strip()
+
+    def _gap_view(self, folded: str) -> str:
+        """``folded`` with each gap character as " " (or "\n" for a clause break, "\x01"
+        for the separator inside a number); letters and digits unchanged. Same length."""
+        return _NUMBER_SEPARATOR.sub("\x01", folded).translate(self._gap_table)
 
 
-def _compact(folded: str) -> tuple[str, tuple[int, ...], tuple[int, ...]]:
-    pieces: list[str] = []
-    compact_starts: list[int] = [0]
-    text_starts: list[int] = [0]
-    length = 0  # of the compact text so far
-    previous_end = 0  # end of the last gap in ``folded``
-    for gap in _GAP.finditer(folded):
-        start, end = gap.span()
-        pieces.append(folded[previous_end:start])
-        length += start - previous_end
-        replacement = _gap_replacement(folded, start, end)
-        if replacement:
-            compact_starts.append(length)
-            text_starts.append(start)
-            pieces.append(replacement)
-            length += 1
-        compact_starts.append(length)
-        text_starts.append(end)
-        previous_end = end
-    pieces.append(folded[previous_end:])
-    return "".join(pieces), tuple(compact_starts), tuple(text_starts)
+# The separator of 5,000 and 3.5: dropped, so a number stays one number.
+_NUMBER_SEPARATOR = re.compile(r"(?<=[0-9])[,.](?=[0-9])")
+# On the gap view. Every pattern starts only at the first character of a run (the lookbehind),
+# and possessive quantifiers never give back, so each is linear in the length of the text.
+_BREAK_RUN = re.compile(r"(?<![ \n])[ ]*+\n[ \n]*+")
+_WORD_GAP = re.compile(r"(?<=[a-z0-9])[ ]++(?=[a-z0-9])")
+_RUN = re.compile(r"[ \n\x01]+")
 
 
-def _gap_replacement(folded: str, start: int, end: int) -> str:
-    before = folded[start - 1] if start > 0 else ""
-    after = folded[end] if end < len(folded) else ""
-    run = folded[start:end]
-    if before.isdigit() and after.isdigit() and run in {",", "."}:
-        return ""  # 5,000 and 3.5 are one number, not a clause break
-    if any(char in CLAUSE_BREAKS for char in run):
-        return "\n"
-    if before.isascii() and before.isalnum() and after.isascii() and after.isalnum():
-        return " "
-    return ""
+class _GapTable(dict[int, str]):
+    """``str.translate`` table for the gap view, filled on first sight of each character."""
+
+    def __missing__(self, code: int) -> str:
+        char = chr(code)
+        if char == "\x01" or not _GAP.fullmatch(char):
+            value = char
+        elif char in CLAUSE_BREAKS:
+            value = "\n"
+        else:
+            value = " "
+        self[code] = value
+        return value
+
+
+def _compact(gaps: str) -> str:
+    """A run holding a clause break becomes one "\n"; a run between two ASCII letters or
+    digits becomes one space; any other run disappears. All in C, without a Python loop."""
+    text = _BREAK_RUN.sub("\n", gaps)
+    text = _WORD_GAP.sub("\x02", text)
+    return text.replace(" ", "").replace("\x01", "").replace("\x02", " ")
+
+
+def _is_ascii_word(char: str) -> bool:
+    return char.isascii() and char.isalnum()
