@@ -90,6 +90,14 @@ class NegationModel(_Model):
     window: Annotated[int, Field(ge=1, le=30)] = Field(
         default=8, description="How far back to look, in characters (an English word is one)."
     )
+    after: list[str] = Field(
+        default_factory=list,
+        description="Words that, right after a match in the same clause, show it names a scam "
+        "rather than proposes one (刷单诈骗, 以理赔为名, 是骗局).",
+    )
+    after_window: Annotated[int, Field(ge=1, le=10)] = Field(
+        default=4, description="How far after a match an 'after' word may start."
+    )
 
 
 class SignalModel(_Model):
@@ -324,14 +332,18 @@ def _add_negation(state: _State, file: _File, model: NegationModel) -> None:
         first = f"{where.display}:{where.mark(state.negation[2]).line}"
         state.error(file, loc, f"'negation' is defined twice (first at {first})", key=True)
         return
-    cues: list[str] = []
-    for index, cue in enumerate(model.cues):
-        folded = state.normaliser.phrase(cue)
-        if not folded:
-            state.error(file, (*loc, "cues", index), f"cue {cue!r} has no letters or digits")
-            continue
-        cues.append(folded)
-    state.negation = (Negation(tuple(cues), model.window), file, loc)
+    lists: dict[str, list[str]] = {"cues": [], "after": []}
+    for name, words in (("cues", model.cues), ("after", model.after)):
+        for index, cue in enumerate(words):
+            folded = state.normaliser.phrase(cue)
+            if not folded:
+                state.error(file, (*loc, name, index), f"cue {cue!r} has no letters or digits")
+                continue
+            lists[name].append(folded)
+    negation = Negation(
+        tuple(lists["cues"]), model.window, tuple(lists["after"]), model.after_window
+    )
+    state.negation = (negation, file, loc)
 
 
 def _signal(

@@ -108,14 +108,17 @@ class Signal:
 
 @dataclass(frozen=True, slots=True)
 class Negation:
-    """Words that, shortly before a match in the same clause, turn it into advice.
+    """Words around a match, in the same clause, that show it is advice or a name, not a move.
 
-    ``cues`` are in compact form (see ``Normaliser.phrase``); ``window`` counts characters,
-    an English word counting as one.
+    ``cues`` come shortly before (请勿泄露验证码, 公安机关不会要求转入安全账户); ``after``
+    right after (刷单诈骗, 以理赔为名, 安全账户是骗局). All are in compact form (see
+    ``Normaliser.phrase``); windows count characters, an English word counting as one.
     """
 
     cues: tuple[str, ...] = ()
     window: int = 8
+    after: tuple[str, ...] = ()
+    after_window: int = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,6 +362,7 @@ class Checker:
         self.normaliser = normaliser
         self.negation = negation or Negation()
         self._cues = _cue_regex(self.negation.cues)
+        self._after = _cue_regex(self.negation.after, within=self.negation.after_window)
         options = re2_options()
         self._views = {target: _View() for target in Target}
         for view in self._views.values():
@@ -467,16 +471,21 @@ class Checker:
                     break
                 start = _chars(subject, match.start())
                 end = start + len(subject[match.start() : match.end()].decode("utf-8"))
-                if signal.negatable and self._negated(normalised.compact, start):
+                if signal.negatable and self._negated(normalised.compact, start, end):
                     continue
                 return normalised.span_in_text(start, end) if where else (0, 0)
         return None
 
-    def _negated(self, compact: str, start: int) -> bool:
-        if self._cues is None:
-            return False
-        before = clause_before(compact, start, self.negation.window)
-        return self._cues.search(before) is not None
+    def _negated(self, compact: str, start: int, end: int) -> bool:
+        if self._cues is not None:
+            before = clause_before(compact, start, self.negation.window)
+            if self._cues.search(before) is not None:
+                return True
+        if self._after is not None:
+            after = clause_after(compact, end, self.negation.after_window + 6)
+            if self._after.match(after) is not None:
+                return True
+        return False
 
 
 def _chars(encoded: bytes, offset: int) -> int:
@@ -484,9 +493,10 @@ def _chars(encoded: bytes, offset: int) -> int:
     return len(encoded[:offset].decode("utf-8"))
 
 
-def _cue_regex(cues: Sequence[str]) -> re.Pattern[str] | None:
-    """One pattern for all cues (literals only, so Python's engine cannot backtrack badly);
-    English cues are whole words: "not" is not in "notice"."""
+def _cue_regex(cues: Sequence[str], *, within: int | None = None) -> re.Pattern[str] | None:
+    """One pattern for all cues (literals only, and run on a few characters, so Python's
+    engine cannot backtrack badly); English cues are whole words: "not" is not in "notice".
+    With ``within``: a cue that starts at most that many characters into the text."""
     if not cues:
         return None
     parts = []
@@ -497,7 +507,30 @@ def _cue_regex(cues: Sequence[str]) -> re.Pattern[str] | None:
         if cue[-1:].isascii() and cue[-1:].isalnum():
             part += "(?![a-z0-9])"
         parts.append(part)
-    return re.compile("|".join(parts))
+    joined = "|".join(parts)
+    if within is None:
+        return re.compile(joined)
+    return re.compile(f"[^\\n]{{0,{within}}}?(?:{joined})")  # starting within the window
+
+
+def clause_after(compact: str, end: int, window: int) -> str:
+    """Up to ``window`` characters (an English word counts one) after ``end``, not crossing
+    a clause break; leading spaces dropped."""
+    i = end
+    tokens = 0
+    size = len(compact)
+    while i < size and tokens < window:
+        char = compact[i]
+        if char == "\n":
+            break
+        i += 1
+        if char.isascii() and char.isalnum():
+            while i < size and compact[i].isascii() and compact[i].isalnum():
+                i += 1
+            tokens += 1
+        elif char != " ":
+            tokens += 1
+    return compact[end:i].lstrip(" ")
 
 
 def clause_before(compact: str, start: int, window: int) -> str:
