@@ -552,9 +552,12 @@ def clause_before(compact: str, start: int, window: int) -> str:
     return compact[i:start]
 
 
+_QUOTE_TRIM = " \t\r\n，。！？；：、,.!?;:"
+
+
 def _quote(original: str, span: tuple[int, int]) -> str:
     start, end = span
-    quote = original[start:end].strip()
+    quote = original[start:end].strip(_QUOTE_TRIM)
     if len(quote) > MAX_QUOTE:
         quote = quote[: MAX_QUOTE - 1] + "…"
     return quote

@@ -124,28 +124,33 @@ class Normalised:
         if self._runs is None:
             self._runs = _RUN.finditer(self._gaps)
         gaps = self._gaps
+        size = len(gaps)
+        runs = self._runs
         compact_starts, text_starts = self._compact_starts, self._text_starts
+        removed = self._removed
         while compact_starts[-1] <= compact_index:
-            run = next(self._runs, None)
+            run = next(runs, None)
             if run is None:
-                return
+                break
             start, end = run.span()
-            chunk = run.group()
-            between_words = (
-                chunk[0] == " "
-                and "\x01" not in chunk
+            if gaps.find("\n", start, end) != -1 or (
+                gaps[start] == " "
                 and start > 0
-                and end < len(gaps)
-                and _is_ascii_word(gaps[start - 1])
-                and _is_ascii_word(gaps[end])
-            )
-            kept = 1 if "\n" in chunk or between_words else 0
+                and end < size
+                and gaps.find("\x01", start, end) == -1
+                and gaps[start - 1] in _ASCII_WORD
+                and gaps[end] in _ASCII_WORD
+            ):
+                kept = 1
+            else:
+                kept = 0
             if kept:
-                compact_starts.append(start - self._removed)
+                compact_starts.append(start - removed)
                 text_starts.append(start)
-            self._removed += end - start - kept
-            compact_starts.append(end - self._removed)
+            removed += end - start - kept
+            compact_starts.append(end - removed)
             text_starts.append(end)
+        self._removed = removed
 
 
 class Normaliser:
@@ -226,5 +231,4 @@ def _compact(gaps: str) -> str:
     return text.replace(" ", "").replace("\x01", "").replace("\x02", " ")
 
 
-def _is_ascii_word(char: str) -> bool:
-    return char.isascii() and char.isalnum()
+_ASCII_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
