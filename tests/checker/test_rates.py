@@ -7,8 +7,10 @@ see the numbers (they are also printed by `make bench`).
 
 from __future__ import annotations
 
+import yaml
+
 from bot.domain.checker import Checker
-from tests.checker.conftest import Message, corpus
+from tests.checker.conftest import CORPUS, Message, corpus
 
 
 def rates(checker: Checker, messages: list[Message]) -> tuple[float, float, list[str]]:
@@ -57,3 +59,16 @@ def test_held_out_rates(checker: Checker) -> None:
         if name == "held-out":
             assert flag_rate >= 0.9, wrong
             assert false_alarms <= 0.10, wrong
+
+
+def test_probe_messages_stay_caught(checker: Checker) -> None:
+    """Regression over tests/checker/probes.yaml (used for tuning: see its header)."""
+    data = yaml.safe_load((CORPUS.parent / "probes.yaml").read_text(encoding="utf-8"))
+    missed = [text for text in data["scam"] if not checker.check(text).risk.flagged]
+    alarms = [text for text in data["genuine"] if checker.check(text).risk.flagged]
+    print(
+        f"\nprobes: {len(data['scam']) - len(missed)}/{len(data['scam'])} scams flagged, "
+        f"{len(alarms)}/{len(data['genuine'])} false alarms"
+    )
+    assert len(missed) <= 0.05 * len(data["scam"]), missed
+    assert len(alarms) <= 0.05 * len(data["genuine"]), alarms
