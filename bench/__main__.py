@@ -13,7 +13,7 @@ import os
 import platform
 import sys
 
-from bench import answer_path, broadcast, content_load, event_burst, storage_scale
+from bench import answer_path, broadcast, checker, content_load, event_burst, storage_scale
 from bench.common import Row, print_table
 
 
@@ -35,6 +35,7 @@ def main() -> None:
     rows += asyncio.run(event_burst.measure())
     rows += broadcast.measure()
     rows += content_load.measure()
+    rows += checker.measure()
     rows += storage_scale.measure(*((10_000, 500_000) if quick else ()))
     print(f"machine: {machine()}")
     print_table(rows)

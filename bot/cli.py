@@ -1,4 +1,4 @@
-"""The ``quizbot`` command: run, preview, validate, schema."""
+"""The ``quizbot`` command: run, preview, validate, schema, check."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import (
     ConfigError,
@@ -23,6 +24,9 @@ from bot.content.problems import summary
 from bot.content.schema import BankFileModel, LessonFileModel
 from bot.logs import redact, setup_logging
 from bot.storage.db import DatabaseError, connect
+
+if TYPE_CHECKING:
+    from bot.domain.checker import Verdict
 
 PREVIEW_NOTE = """\
 No TELEGRAM_BOT_TOKEN is configured, so instead of connecting to Telegram this starts the local
@@ -65,16 +69,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         "paths", nargs="*", type=Path, help="files or folders (default: the configured folders)"
     )
     schema = commands.add_parser("schema", help="print the JSON Schema of a content file")
-    schema.add_argument(
+    which = schema.add_mutually_exclusive_group()
+    which.add_argument(
         "--lessons", action="store_true", help="the lesson file schema instead of the bank's"
+    )
+    which.add_argument(
+        "--signals", action="store_true", help="the checker's signal file schema (content/signals)"
+    )
+    check = commands.add_parser(
+        "check", help="check a message with the scam checker, as the bot would (for editors)"
+    )
+    check.add_argument("text", help="the message, or - to read it from standard input")
+    check.add_argument(
+        "--json",
+        action="store_true",
+        help='print {"risk": ..., "signals": [{"id", "kind", "match"}]} only',
     )
     args = parser.parse_args(argv)
     try:
         if args.command == "schema":
+            if args.signals:
+                from bot.content.signals import signal_schema
+
+                print(json.dumps(signal_schema(), ensure_ascii=False, indent=2))
+                return 0
             model = LessonFileModel if args.lessons else BankFileModel
             print(json.dumps(model.model_json_schema(), ensure_ascii=False, indent=2))
             return 0
         settings = load_settings()
+        if args.command == "check":
+            return _check(settings, args.text, as_json=args.json)
         if args.command == "validate":
             return _validate(settings, args.paths)
         if args.command == "preview":
@@ -108,6 +132,63 @@ def _validate(settings: Settings, paths: list[Path]) -> int:
         print(problem)
     print(summary(result.problems, result.files))
     return 0 if result.ok else 1
+
+
+def _check(settings: Settings, text: str, *, as_json: bool) -> int:
+    from bot.content.signals import load_signals  # RE2 and OpenCC: only when checking
+
+    if text == "-":
+        text = sys.stdin.read()
+    catalog = load_content(settings.content_paths).catalog
+    result = load_signals(
+        [settings.content_dir / "signals"],
+        lessons={lesson.id for lesson in catalog.lessons},
+        banks=set(catalog.banks),
+    )
+    if result.checker is None:
+        for problem in result.problems:
+            print(problem, file=sys.stderr)
+        print(
+            f"quizbot: the signals have errors ({summary(result.problems, result.files)})",
+            file=sys.stderr,
+        )
+        return 1
+    verdict = result.checker.check(text)
+    if as_json:
+        print(json.dumps(verdict.to_json(), ensure_ascii=False))
+        return 0
+    print(_describe_verdict(verdict))
+    return 0
+
+
+_RISK_WORDS = {
+    "high": "高风险 high risk",
+    "medium": "要小心 be careful",
+    "low": "风险较低 low (not flagged)",
+    "none": "未发现已知的风险信号 no known warning signs",
+}
+
+
+def _describe_verdict(verdict: Verdict) -> str:
+    """The verdict in plain words for editors (the bot's reply is rendered from templates)."""
+    lines = [f"risk 风险: {_RISK_WORDS[verdict.risk.value]} (score {verdict.score})"]
+    if verdict.truncated:
+        lines.append("note: only the first 4,096 characters were checked")
+    for finding in verdict.findings:
+        kind = finding.kind
+        lines.append(
+            f"- {finding.signal} +{finding.weight} [{kind.id}: {kind.name.zh} / "
+            f"{kind.name.get('en')}] “{finding.safe_quote}”"
+        )
+        lines.append(f"    zh: {finding.explanation.zh}")
+        if finding.explanation.en:
+            lines.append(f"    en: {finding.explanation.en}")
+        links = [f"lesson {finding.lesson}"] if finding.lesson else []
+        links += [f"bank {finding.bank}"] if finding.bank else []
+        if links:
+            lines.append(f"    links: {', '.join(links)}")
+    lines.append(f"money already gone 钱已转出: {'yes 是' if verdict.money_gone else 'no 否'}")
+    return "\n".join(lines)
 
 
 def _run(settings: Settings, preview_host: str, preview_port: int) -> int:
