@@ -24,7 +24,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from bot import metrics
 from bot.config import StartupError
 from bot.storage.db import Database
-from bot.storage.probe import disk_problem, free_bytes, probe_writable
+from bot.storage.probe import MIN_FREE_BYTES, disk_problem, free_bytes, probe_writable
 
 log = logging.getLogger(__name__)
 
@@ -183,14 +183,20 @@ def webhook_status(info: Any) -> WebhookStatus:
     )
 
 
-def database_check(db: Database, path: Path, *, free: Callable[[Path], int] = free_bytes) -> Check:
+def database_check(
+    db: Database,
+    path: Path,
+    *,
+    free: Callable[[Path], int] = free_bytes,
+    min_free: int = MIN_FREE_BYTES,
+) -> Check:
     """``BEGIN IMMEDIATE`` + page allocation + ``ROLLBACK`` on the bot's connection, and room
-    left on the disk."""
+    left on the disk (a rolled-back probe never reaches the disk, so a full one needs this)."""
 
     async def check() -> CheckResult:
         problem = await probe_writable(db)
         if problem is None:
-            problem = disk_problem(free(path))
+            problem = disk_problem(free(path), min_free)
         return CheckResult(problem is None, problem or "writable")
 
     return check

@@ -175,7 +175,9 @@ def backup(
             finally:
                 copy.close()
         except sqlite3.Error as exc:
-            raise BackupError(f"the backup of {str(database)!r} failed ({exc})") from None
+            raise BackupError(
+                f"the backup of {str(database)!r} to {str(final)!r} failed ({exc})"
+            ) from None
         finally:
             source.close()
         if problem is not None:
