@@ -2,32 +2,36 @@
 
 from __future__ import annotations
 
-import asyncio
+import sqlite3
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from bot.storage.db import connect
+from bot.storage.db import migrations
 
 
 def make_database(path: Path, users: int = 3) -> Path:
-    """A migrated quizbot database with a few people in it, closed (one file, no WAL)."""
+    """A migrated quizbot database with a few people in it, closed (one file, no WAL).
 
-    async def build() -> None:
-        conn = await connect(path)
-        try:
-            for user_id in range(1, users + 1):
-                await conn.execute(
-                    "INSERT INTO users (user_id, points, created_at) VALUES (?, ?, ?)",
-                    (user_id, user_id * 10, "2026-03-15T08:00:00+00:00"),
-                )
-        finally:
-            await conn.close()
-
+    Migrated as ``bot.storage.db.migrate`` does it, but synchronously: async tests use it too.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    asyncio.run(build())
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+        for migration in migrations():
+            conn.executescript(
+                f"BEGIN IMMEDIATE;\n{migration.sql}\n"
+                f"PRAGMA user_version = {migration.version};\nCOMMIT;"
+            )
+        conn.executemany(
+            "INSERT INTO users (user_id, points, created_at) VALUES (?, ?, ?)",
+            [(i, i * 10, "2026-03-15T08:00:00+00:00") for i in range(1, users + 1)],
+        )
+    finally:
+        conn.close()
     return path
 
 
