@@ -98,9 +98,10 @@ WEBHOOK_PENDING = Gauge(
     registry=REGISTRY,
 )
 
-for _kind in ANSWER_KINDS:  # zeros from the start, so rates and alerts work before the first
+# Zeros from the start, so rates and alerts work before the first event of each kind.
+for _kind in sorted(ANSWER_KINDS):
     ANSWERS_STORED.labels(_kind)
-for _reason in LESSON_FAILURES:
+for _reason in sorted(LESSON_FAILURES):
     LESSONS_FAILED.labels(_reason)
 
 

@@ -330,3 +330,20 @@ def test_backup_onto_a_full_disk_leaves_no_partial_file(
     assert run.stderr.endswith(f"to '{folder / 'b.sqlite3'}' failed (database or disk is full)\n")
     assert run.stderr.count("\n") == 1
     assert snapshot(tmp_path) == before
+
+
+def test_restore_onto_a_new_machine_without_a_database(database: Path, tmp_path: Path) -> None:
+    backup = tmp_path / "good.sqlite3"
+    assert quizbot("backup", str(backup), cwd=tmp_path, env=env(database)).returncode == 0
+    fresh = tmp_path / "new-server" / "quizbot.sqlite3"
+    fresh.parent.mkdir()
+
+    run = quizbot("restore", str(backup), cwd=tmp_path, env=env(fresh))
+
+    assert run.returncode == 0, run.stderr
+    assert rows(fresh) == rows(database)
+    assert "previous database" not in run.stdout
+    assert sorted(p.name for p in fresh.parent.iterdir()) == [
+        "quizbot.sqlite3",
+        "quizbot.sqlite3.lock",
+    ]
