@@ -23,6 +23,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 
 from bot import metrics
 from bot.config import StartupError
+from bot.instrument import InstrumentedRequest
 from bot.storage.db import Database
 from bot.storage.probe import MIN_FREE_BYTES, disk_problem, free_bytes, probe_writable
 
@@ -123,7 +124,7 @@ def utc_now() -> datetime:
 
 
 def polling_check(
-    request: metrics.InstrumentedRequest,
+    request: InstrumentedRequest,
     timeout: timedelta,
     *,
     clock: Callable[[], datetime] = utc_now,

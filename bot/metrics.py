@@ -1,27 +1,18 @@
-"""Every metric the bot exports, defined once (``prometheus-client``), and where they are fed.
+"""Every metric the bot exports, defined once (``prometheus-client``), and helpers to feed them.
 
 No label ever carries a user id, a chat id or a person's text: each label's values come from a
-closed set in this module (update types, answer kinds, failure reasons) or from code (Bot API
-method names), and anything else becomes ``other``. ``tests/test_metrics.py`` enumerates every
+closed set (update types, answer kinds, failure reasons) or from code (Bot API method names),
+and anything else becomes ``other``. ``tests/operations/test_metrics.py`` enumerates every
 metric and its labels.
 
-Two seams do most of the counting without touching handlers:
-
-- ``InstrumentedUpdateProcessor`` (``ApplicationBuilder.concurrent_updates(...)``): counts each
-  update by type and times its handling;
-- ``InstrumentedRequest`` wraps a ``BaseRequest`` (both of them): counts the 429s Telegram
-  answers and records when ``getUpdates`` last succeeded (the polling health check).
-
-The rest are one-line calls where the event happens (see each helper's docstring).
+No ``telegram`` import here, so services may call the helpers. The two Telegram-side seams that
+feed updates, handler time, 429s and the last ``getUpdates`` live in ``bot/instrument.py``.
 """
 
 from __future__ import annotations
 
-import re
-import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 from prometheus_client import (
     CollectorRegistry,
@@ -35,9 +26,6 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from telegram import Update
-from telegram.ext import SimpleUpdateProcessor
-from telegram.request import BaseRequest, RequestData
 
 disable_created_metrics()  # no *_created series: they double the output and nobody graphs them
 REGISTRY = CollectorRegistry()
@@ -45,14 +33,12 @@ REGISTRY = CollectorRegistry()
 ProcessCollector(registry=REGISTRY)  # memory, CPU, open files of this process
 PlatformCollector(registry=REGISTRY)  # the Python version
 
-UPDATE_TYPES = frozenset(str(t) for t in Update.ALL_TYPES)
 ANSWER_KINDS = frozenset({"quiz", "event", "lesson_check"})
 LESSON_FAILURES = frozenset(
     {"blocked", "removed", "migrated", "chat_not_found", "rejected", "network", "rate_limited"}
 )
 """The ``reason`` categories of ``bot.services.lessons.SendError`` (never its detail)."""
 OTHER = "other"
-_METHOD = re.compile(r"[a-zA-Z]{1,40}")
 
 UPDATES = Counter(
     "quizbot_updates", "Updates received from Telegram, by type.", ["type"], registry=REGISTRY
@@ -108,22 +94,14 @@ for _reason in sorted(LESSON_FAILURES):
 # --------------------------------------------------------------------------- helpers
 
 
-def _known(value: str, allowed: Iterable[str]) -> str:
+def known(value: str, allowed: Iterable[str]) -> str:
+    """``value`` if it is one of ``allowed``, else ``other``: label values stay a closed set."""
     return value if value in allowed else OTHER
-
-
-def update_type(update: object) -> str:
-    """``message``, ``callback_query``, ``poll_answer`` …: the one field an update carries."""
-    if isinstance(update, Update):
-        for kind in Update.ALL_TYPES:
-            if getattr(update, str(kind), None) is not None:
-                return str(kind)
-    return OTHER
 
 
 def answer_stored(kind: str) -> None:
     """After the answer's transaction committed (quiz, event poll answer, lesson check)."""
-    ANSWERS_STORED.labels(_known(kind, ANSWER_KINDS)).inc()
+    ANSWERS_STORED.labels(known(kind, ANSWER_KINDS)).inc()
 
 
 def lesson_sent() -> None:
@@ -133,7 +111,7 @@ def lesson_sent() -> None:
 
 def lesson_failed(reason: str) -> None:
     """With ``SendError.reason`` when a delivery is marked failed (never the detail text)."""
-    LESSONS_FAILED.labels(_known(reason, LESSON_FAILURES)).inc()
+    LESSONS_FAILED.labels(known(reason, LESSON_FAILURES)).inc()
 
 
 def set_events_running(count: int) -> None:
@@ -182,69 +160,3 @@ class _DatabaseSize(Collector):
 
 _DATABASE_SIZE = _DatabaseSize()
 REGISTRY.register(_DATABASE_SIZE)
-
-
-# --------------------------------------------------------------------------- seams
-
-
-class InstrumentedUpdateProcessor(SimpleUpdateProcessor):
-    """One update at a time (as ``concurrent_updates(False)``), counted and timed by type."""
-
-    def __init__(self, max_concurrent_updates: int = 1) -> None:
-        super().__init__(max_concurrent_updates)
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        kind = update_type(update)
-        UPDATES.labels(kind).inc()
-        with HANDLER_SECONDS.labels(kind).time():
-            await coroutine
-
-
-class InstrumentedRequest(BaseRequest):
-    """Wraps the real request: 429s by method, and the time of the last good ``getUpdates``.
-
-    Telegram's 429 reaches PTB as ``RetryAfter`` (the rate limiter may retry it quietly), so
-    the network seam is the one place that sees every one of them.
-    """
-
-    def __init__(self, inner: BaseRequest, *, clock: Callable[[], float] = time.time) -> None:
-        self.inner = inner
-        self.clock = clock
-        self.last_get_updates_ok: float | None = None  # Unix time
-
-    @property
-    def read_timeout(self) -> float | None:
-        return self.inner.read_timeout
-
-    async def initialize(self) -> None:
-        await self.inner.initialize()
-
-    async def shutdown(self) -> None:
-        await self.inner.shutdown()
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: Any = BaseRequest.DEFAULT_NONE,
-        write_timeout: Any = BaseRequest.DEFAULT_NONE,
-        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
-        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
-    ) -> tuple[int, bytes]:
-        code, body = await self.inner.do_request(
-            url,
-            method,
-            request_data,
-            read_timeout=read_timeout,
-            write_timeout=write_timeout,
-            connect_timeout=connect_timeout,
-            pool_timeout=pool_timeout,
-        )
-        api_method = url.rsplit("/", 1)[-1]  # the part before it holds the token: never kept
-        if code == 429:
-            TELEGRAM_429.labels(api_method if _METHOD.fullmatch(api_method) else OTHER).inc()
-        elif code == 200 and api_method == "getUpdates":
-            self.last_get_updates_ok = self.clock()
-            LAST_GET_UPDATES.set(self.last_get_updates_ok)
-        return code, body

@@ -32,6 +32,7 @@ from bot.health import (
     webhook_rule,
     webhook_status,
 )
+from bot.instrument import InstrumentedRequest
 from bot.storage.db import Database
 from bot.storage.probe import PROBE_TABLE
 from tests.operations.conftest import fill, make_database
@@ -166,7 +167,7 @@ class Polling:
 
     def __init__(self, seconds_ago: float) -> None:
         inner: Any = None
-        self.request = metrics.InstrumentedRequest(inner)
+        self.request = InstrumentedRequest(inner)
         self.request.last_get_updates_ok = ago(seconds_ago).timestamp()
 
 

@@ -15,7 +15,7 @@ from telegram import Update
 from telegram.error import RetryAfter
 from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filters
 
-from bot import metrics
+from bot import instrument, metrics
 from bot.emulator.core import BotApiEmulator, FloodLimits
 from bot.emulator.request import EmulatorRequest
 from tests.operations.conftest import make_database
@@ -26,7 +26,7 @@ PRIVATE_TEXT = "我的银行卡密码是 981273"
 
 # Every label name any exported metric may carry, with the values it may take.
 LABELS: dict[str, Callable[[str], bool]] = {
-    "type": lambda v: v in metrics.UPDATE_TYPES | {metrics.OTHER},
+    "type": lambda v: v in instrument.UPDATE_TYPES | {metrics.OTHER},
     "kind": lambda v: v in metrics.ANSWER_KINDS | {metrics.OTHER},
     "reason": lambda v: v in metrics.LESSON_FAILURES | {metrics.OTHER},
     "method": lambda v: re.fullmatch(r"[a-zA-Z]{1,40}", v) is not None,
@@ -47,8 +47,10 @@ def scrape() -> str:
 async def run_bot_once(emulator: BotApiEmulator, handler: Callable[..., Any]) -> None:
     """A real PTB application polling the emulator through the instrumented seams; returns
     when the handler has finished with one text message."""
-    send = metrics.InstrumentedRequest(EmulatorRequest(emulator))
-    updates = metrics.InstrumentedRequest(EmulatorRequest(emulator), clock=lambda: 1_800_000_000)
+    send = instrument.InstrumentedRequest(EmulatorRequest(emulator))
+    updates = instrument.InstrumentedRequest(
+        EmulatorRequest(emulator), clock=lambda: 1_800_000_000
+    )
     done = asyncio.Event()
 
     async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -62,7 +64,7 @@ async def run_bot_once(emulator: BotApiEmulator, handler: Callable[..., Any]) ->
         .token(TOKEN)
         .request(send)
         .get_updates_request(updates)
-        .concurrent_updates(metrics.InstrumentedUpdateProcessor())
+        .concurrent_updates(instrument.InstrumentedUpdateProcessor())
         .build()
     )
     app.add_handler(MessageHandler(filters.TEXT, handle))
@@ -118,7 +120,7 @@ def test_helpers_map_anything_unexpected_to_other() -> None:
     assert value("quizbot_answers_stored_total", kind="other") >= 1
     assert str(USER) not in scrape()
     assert "981273" not in scrape()
-    assert metrics.update_type("not an update") == "other"
+    assert instrument.update_type("not an update") == "other"
 
 
 def test_every_label_of_every_metric_is_from_a_closed_set(tmp_path: Path) -> None:
@@ -129,7 +131,7 @@ def test_every_label_of_every_metric_is_from_a_closed_set(tmp_path: Path) -> Non
     metrics.set_events_running(2)
     metrics.set_content_version("0123456789ab")
     metrics.track_database(make_database(tmp_path / "bot.sqlite3"))
-    metrics.UPDATES.labels(metrics.update_type(object())).inc()
+    metrics.UPDATES.labels(instrument.update_type(object())).inc()
     metrics.HANDLER_SECONDS.labels("message").observe(0.01)
     metrics.TELEGRAM_429.labels("sendMessage").inc()
 
@@ -181,3 +183,19 @@ def test_database_size_is_read_at_scrape_time(tmp_path: Path) -> None:
 def test_content_version_is_an_info_metric(version: str) -> None:
     metrics.set_content_version(version)
     assert value("quizbot_content_info", version=version or "none") == 1
+
+
+def test_services_may_use_the_metrics_module_it_imports_no_telegram() -> None:
+    """``bot/services`` must not import telegram, even through bot.metrics."""
+    import ast
+
+    from tests.test_cli import ROOT
+
+    tree = ast.parse((ROOT / "bot" / "metrics.py").read_text(encoding="utf-8"))
+    imported = {
+        (node.module or "") if isinstance(node, ast.ImportFrom) else alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+    assert not {name for name in imported if name.split(".")[0] in {"telegram", "bot"}}
