@@ -1,4 +1,4 @@
-"""The ``quizbot`` command: run, preview, validate, schema, check."""
+"""The ``quizbot`` command: run, preview, validate, schema, check, backup, restore."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from bot.content.loader import load_content
 from bot.content.problems import summary
 from bot.content.schema import BankFileModel, LessonFileModel
 from bot.logs import redact, setup_logging
-from bot.storage.db import DatabaseError, connect
+from bot.storage.db import DatabaseError, connect, schema_version
 
 if TYPE_CHECKING:
     from bot.domain.checker import Verdict
@@ -85,6 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help='print {"risk": ..., "signals": [{"id", "kind", "match"}]} only',
     )
+    _add_backup_commands(commands)
     args = parser.parse_args(argv)
     try:
         if args.command == "schema":
@@ -99,6 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         if args.command == "check":
             return _check(settings, args.text, as_json=args.json)
+        if args.command in ("backup", "restore"):
+            return _backup_or_restore(settings, args)
         if args.command == "validate":
             return _validate(settings, args.paths)
         if args.command == "preview":
@@ -221,6 +224,64 @@ def _preview(settings: Settings, host: str, port: int, *, keep_data: bool) -> in
     from bot.preview.runner import PreviewOptions, run_preview  # aiohttp: only when previewing
 
     return run_preview(settings, PreviewOptions(host=host, port=port, fresh=not keep_data))
+
+
+def _add_backup_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    backup = commands.add_parser(
+        "backup", help="copy the database safely, even while the bot runs (SQLite backup API)"
+    )
+    backup.add_argument(
+        "file", type=Path, help="the new backup file, or a folder to get a dated file in it"
+    )
+    backup.add_argument(
+        "--keep",
+        type=int,
+        metavar="N",
+        help="with a folder: then delete all but the newest N dated backups there",
+    )
+    restore = commands.add_parser(
+        "restore", help="replace the database by a backup (only while the bot is stopped)"
+    )
+    restore.add_argument("file", type=Path, help="a file made by `quizbot backup`")
+
+
+def _backup_or_restore(settings: Settings, args: argparse.Namespace) -> int:
+    """Every refusal is one sentence on stderr and exit status 1, with nothing changed."""
+    from datetime import UTC, datetime
+
+    from bot.storage.backup import BackupError, backup, restore
+
+    now = datetime.now(UTC)
+    try:
+        if args.command == "backup":
+            if args.keep is not None and args.keep < 1:
+                raise BackupError("--keep must be 1 or more (the backup just made is one)")
+            made = backup(settings.database_path, args.file, now=now, keep=args.keep)
+            print(f"backup written: {made.path} ({made.size:,} bytes, schema {made.schema})")
+            for old in made.removed:
+                print(f"removed old backup: {old}")
+            return 0
+        done = restore(args.file, settings.database_path, now=now)
+    except BackupError as exc:
+        print(f"quizbot: {args.command}: {exc}", file=sys.stderr)
+        return 1
+    print(f"restored {args.file} to {done.database} (schema {done.schema})")
+    if done.previous is not None:
+        print(f"the previous database is kept as {done.previous}")
+    if not done.marked:
+        print(
+            "note: the file has no quizbot mark (a backup from before the mark existed); it was "
+            "accepted because its tables are exactly ours"
+        )
+    if done.schema < schema_version():
+        print(
+            f"the bot upgrades it from schema {done.schema} to {schema_version()} when it starts"
+        )
+    print(
+        "note: people who used /forget after this backup was made are back in the database "
+        "(the bot keeps no list of them: that would be data about them)"
+    )
+    return 0
 
 
 async def _check_database(settings: Settings) -> None:

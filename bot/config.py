@@ -6,9 +6,11 @@ the key and the value (never the token's value: it is a secret).
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time
@@ -29,6 +31,38 @@ from bot.domain.schedule import (
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 LANGUAGES = ("zh", "en")
 _TOKEN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,}$")
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_HOST_NAME = re.compile(
+    r"(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*"
+)
+WEBHOOK_PORTS = (443, 80, 88, 8443)
+"""The only ports Telegram delivers webhooks to (Bot API ``setWebhook``)."""
+TELEGRAM_API_HOST = "api.telegram.org"
+
+ENV_KEYS: tuple[str, ...] = (
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_BASE_URL",
+    "TELEGRAM_PROXY",
+    "DATABASE_PATH",
+    "QUIZZES_DIR",
+    "CONTENT_DIR",
+    "DEFAULT_LANGUAGE",
+    "TIMEZONE",
+    "OWNER_IDS",
+    "LOG_LEVEL",
+    "LESSON_TIME",
+    "QUIET_HOURS",
+    "WEBHOOK_URL",
+    "WEBHOOK_SECRET",
+    "WEBHOOK_LISTEN",
+    "WEBHOOK_PORT",
+    "METRICS_HOST",
+    "METRICS_PORT",
+)
+"""Every key ``load_settings`` reads, in the order of ``.env.example``; reading another fails.
+
+``deploy/quizbot.env.example`` and ``.env.example`` are checked against this list by a test.
+"""
 
 
 class ConfigError(Exception):
@@ -53,6 +87,15 @@ class Settings:
     log_level: int = logging.INFO
     lesson_time: time = time(20, 0)  # daily lessons: default local time for /subscribe
     quiet_hours: QuietHours = field(default_factory=QuietHours)  # never push inside
+    # Webhook mode (long polling when webhook_url is None); see docs in README "Webhook mode".
+    webhook_url: str | None = None
+    webhook_secret: str | None = field(default=None, repr=False)  # Telegram's header token
+    webhook_secret_generated: bool = False  # made at start: no WEBHOOK_SECRET was given
+    webhook_listen: str = "127.0.0.1"  # the local address PTB's webhook server binds
+    webhook_port: int = 8443
+    # /metrics and /healthz (bot/health.py); off when metrics_port is None.
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = None
 
     @property
     def lessons_dir(self) -> Path:
@@ -65,6 +108,15 @@ class Settings:
     @property
     def content_paths(self) -> tuple[Path, Path]:
         return (self.quizzes_dir, self.lessons_dir)
+
+    @property
+    def webhook(self) -> bool:
+        return self.webhook_url is not None
+
+    @property
+    def webhook_path(self) -> str:
+        """The path PTB's webhook server answers: WEBHOOK_URL's, as the reverse proxy keeps it."""
+        return urlsplit(self.webhook_url or "").path.lstrip("/")
 
     @property
     def base_file_url(self) -> str:
@@ -82,6 +134,8 @@ def load_settings(
     values.update(os.environ if environ is None else environ)
 
     def get(key: str, default: str) -> str:
+        if key not in ENV_KEYS:  # keeps ENV_KEYS (and so the env examples) complete
+            raise RuntimeError(f"{key} is read but not listed in bot.config.ENV_KEYS")
         value = values.get(key, "").strip()
         return value or default
 
@@ -143,6 +197,29 @@ def load_settings(
             "so no lesson would ever be sent"
         )
     database_path = Path(get("DATABASE_PATH", "data/quizbot.sqlite3")).expanduser()
+    webhook_url = get("WEBHOOK_URL", "") or None
+    if webhook_url is not None:
+        _check_webhook_url(webhook_url, base_url)
+    webhook_secret = get("WEBHOOK_SECRET", "") or None
+    if webhook_secret is not None and not _WEBHOOK_SECRET.fullmatch(webhook_secret):
+        raise ConfigError(
+            "WEBHOOK_SECRET must be 1 to 256 characters of A-Z, a-z, 0-9, _ and - (the value is "
+            "not shown because it is secret; leave it empty to have one generated at start)"
+        )
+    generated = webhook_url is not None and webhook_secret is None
+    if generated:
+        webhook_secret = generate_webhook_secret()
+    webhook_listen = _host("WEBHOOK_LISTEN", get("WEBHOOK_LISTEN", "127.0.0.1"))
+    webhook_port = _port("WEBHOOK_PORT", get("WEBHOOK_PORT", "8443"))
+    metrics_host = _host("METRICS_HOST", get("METRICS_HOST", "127.0.0.1"))
+    metrics_text = get("METRICS_PORT", "")
+    metrics_port = (
+        None if metrics_text.lower() in ("", "off") else _port("METRICS_PORT", metrics_text)
+    )
+    if webhook_url is not None and metrics_port == webhook_port:
+        raise ConfigError(
+            f"METRICS_PORT={metrics_port} is also WEBHOOK_PORT; give the metrics another port"
+        )
     return Settings(
         token=token,
         base_url=base_url,
@@ -156,7 +233,63 @@ def load_settings(
         log_level=level,
         lesson_time=lesson_time,
         quiet_hours=quiet_hours,
+        webhook_url=webhook_url,
+        webhook_secret=webhook_secret,
+        webhook_secret_generated=generated,
+        webhook_listen=webhook_listen,
+        webhook_port=webhook_port,
+        metrics_host=metrics_host,
+        metrics_port=metrics_port,
     )
+
+
+def generate_webhook_secret() -> str:
+    """43 random characters of Telegram's secret-token alphabet (A-Z a-z 0-9 _ -)."""
+    return secrets.token_urlsafe(32)
+
+
+def _check_webhook_url(url: str, base_url: str) -> None:
+    """Telegram posts only to https on four ports; a self-hosted Bot API server has no rule."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if parts.scheme not in ("http", "https") or not parts.hostname or port == -1 or " " in url:
+        raise ConfigError(
+            f"WEBHOOK_URL={url!r} is not an https:// address such as "
+            "https://bot.example.org/telegram"
+        )
+    if urlsplit(base_url).hostname != TELEGRAM_API_HOST:
+        return  # a self-hosted Bot API server (--local) posts to any http(s) address
+    if parts.scheme != "https":
+        raise ConfigError(
+            f"WEBHOOK_URL={url!r} must start with https:// because Telegram delivers webhooks "
+            "only over HTTPS (put a reverse proxy with a certificate in front, see deploy/)"
+        )
+    if (port or 443) not in WEBHOOK_PORTS:
+        raise ConfigError(
+            f"WEBHOOK_URL={url!r} uses port {port}, but Telegram delivers webhooks only to "
+            f"ports {', '.join(map(str, WEBHOOK_PORTS))}"
+        )
+
+
+def _host(key: str, value: str) -> str:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        if not _HOST_NAME.fullmatch(value):
+            raise ConfigError(
+                f"{key}={value!r} is not an address to listen on such as 127.0.0.1 (this "
+                "computer only) or 0.0.0.0 (every network)"
+            ) from None
+    return value
+
+
+def _port(key: str, value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise ConfigError(f"{key}={value!r} is not a port number from 1 to 65535")
+    return int(value)
 
 
 PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
@@ -179,8 +312,8 @@ def _check_proxy(proxy: str) -> None:
 
 
 def secrets_of(settings: Settings) -> list[str]:
-    """What must never reach a log: the token and a proxy's password."""
-    found = [settings.token or ""]
+    """What must never reach a log: the token, a proxy's password, the webhook secret."""
+    found = [settings.token or "", settings.webhook_secret or ""]
     if settings.proxy:
         found.append(urlsplit(settings.proxy).password or "")
     return [s for s in found if s]

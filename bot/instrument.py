@@ -1,0 +1,96 @@
+"""The Telegram-side seams that feed ``bot.metrics`` without touching any handler.
+
+- ``InstrumentedUpdateProcessor`` (``ApplicationBuilder.concurrent_updates(...)``): counts each
+  update by type and times its handling (``quizbot_updates``, ``quizbot_handler_seconds``);
+- ``InstrumentedRequest`` wraps a ``BaseRequest`` (both of them): counts the 429s Telegram
+  answers (``quizbot_telegram_429``) and records when ``getUpdates`` last succeeded (the
+  polling health check and ``quizbot_get_updates_last_success_timestamp_seconds``).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import Update
+from telegram.ext import SimpleUpdateProcessor
+from telegram.request import BaseRequest, RequestData
+
+from bot.metrics import HANDLER_SECONDS, LAST_GET_UPDATES, OTHER, TELEGRAM_429, UPDATES, known
+
+UPDATE_TYPES = frozenset(str(t) for t in Update.ALL_TYPES)
+_METHOD = re.compile(r"[a-zA-Z]{1,40}")
+
+
+def update_type(update: object) -> str:
+    """``message``, ``callback_query``, ``poll_answer`` …: the one field an update carries."""
+    if isinstance(update, Update):
+        for kind in Update.ALL_TYPES:
+            if getattr(update, str(kind), None) is not None:
+                return known(str(kind), UPDATE_TYPES)
+    return OTHER
+
+
+class InstrumentedUpdateProcessor(SimpleUpdateProcessor):
+    """One update at a time (as ``concurrent_updates(False)``), counted and timed by type."""
+
+    def __init__(self, max_concurrent_updates: int = 1) -> None:
+        super().__init__(max_concurrent_updates)
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        kind = update_type(update)
+        UPDATES.labels(kind).inc()
+        with HANDLER_SECONDS.labels(kind).time():
+            await coroutine
+
+
+class InstrumentedRequest(BaseRequest):
+    """Wraps the real request: 429s by method, and the time of the last good ``getUpdates``.
+
+    Telegram's 429 reaches PTB as ``RetryAfter`` (the rate limiter may retry it quietly), so
+    the network seam is the one place that sees every one of them.
+    """
+
+    def __init__(self, inner: BaseRequest, *, clock: Callable[[], float] = time.time) -> None:
+        self.inner = inner
+        self.clock = clock
+        self.last_get_updates_ok: float | None = None  # Unix time
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self.inner.read_timeout
+
+    async def initialize(self) -> None:
+        await self.inner.initialize()
+
+    async def shutdown(self) -> None:
+        await self.inner.shutdown()
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = BaseRequest.DEFAULT_NONE,
+        write_timeout: Any = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        code, body = await self.inner.do_request(
+            url,
+            method,
+            request_data,
+            read_timeout=read_timeout,
+            write_timeout=write_timeout,
+            connect_timeout=connect_timeout,
+            pool_timeout=pool_timeout,
+        )
+        api_method = url.rsplit("/", 1)[-1]  # the part before it holds the token: never kept
+        if code == 429:
+            TELEGRAM_429.labels(api_method if _METHOD.fullmatch(api_method) else OTHER).inc()
+        elif code == 200 and api_method == "getUpdates":
+            self.last_get_updates_ok = self.clock()
+            LAST_GET_UPDATES.set(self.last_get_updates_ok)
+        return code, body
