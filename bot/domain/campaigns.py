@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
-from bot.domain.content import Question, Text
+from bot.domain.content import Bank, Question, Text
 
 # --- the campaign -----------------------------------------------------------------------------
 
@@ -254,6 +254,61 @@ def close_attempt(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Membership:
+    campaign_id: str
+    user_id: int
+    unit_id: str
+    joined_at: datetime
+    changed_at: datetime | None = None  # the one change of unit a person may make
+
+    @property
+    def can_change(self) -> bool:
+        return self.changed_at is None
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """One attempt as stored; its questions and answers live in its private quiz session."""
+
+    id: int
+    campaign_id: str
+    user_id: int
+    number: int  # 1, 2, 3 ... per person in the campaign
+    local_day: date
+    session_id: int | None
+    started_at: datetime
+    deadline: datetime
+    total: int
+    closed_at: datetime | None = None
+    expired: bool = False
+    correct: int | None = None
+    duration: timedelta | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    def result(self) -> Result | None:
+        if self.correct is None or self.duration is None:
+            return None
+        return Result(
+            self.id, self.user_id, self.correct, self.total, self.duration, self.started_at
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Certificate:
+    code: str  # canonical: 8 Crockford base-32 characters
+    campaign_id: str
+    unit_id: str
+    user_id: int | None  # None once the person used /forget: the certificate stays verifiable
+    correct: int
+    total: int
+    issued_on: date
+    name: str | None  # only if the person chose to show it; else shown as anonymous
+
+
 # --- best score and ranks ---------------------------------------------------------------------
 
 
@@ -333,6 +388,19 @@ def unit_board(
 # --- drawing the questions of an attempt ------------------------------------------------------
 
 Cell = tuple[str, int]  # (topic, difficulty)
+
+
+def pool_questions(campaign: Campaign, banks: Mapping[str, Bank]) -> tuple[Question, ...]:
+    """The campaign's question pool: its banks (with a mixed bank's sources) and topics."""
+    found: dict[str, Question] = {}
+    chosen = [banks[b] for b in campaign.banks if b in banks]
+    chosen += [b for b in banks.values() if b.topic in campaign.topics and b not in chosen]
+    for bank in chosen:
+        for source in (bank.id, *bank.draw_from):
+            if source in banks:
+                for q in banks[source].questions:
+                    found.setdefault(q.id, q)
+    return tuple(found.values())
 
 
 def question_group(question: Question) -> str | None:
