@@ -10,6 +10,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from pydantic import BaseModel
+
+from bot import campaign_cli
 from bot.config import (
     ConfigError,
     Settings,
@@ -18,6 +21,7 @@ from bot.config import (
     load_settings,
     secrets_of,
 )
+from bot.content.campaigns import CampaignFileModel
 from bot.content.loader import load_content
 from bot.content.problems import summary
 from bot.content.schema import BankFileModel, LessonFileModel
@@ -60,13 +64,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     schema.add_argument(
         "--lessons", action="store_true", help="the lesson file schema instead of the bank's"
     )
+    schema.add_argument("--campaign", action="store_true", help="the campaign file schema")
+    campaign_cli.add_parser(commands)
     args = parser.parse_args(argv)
     try:
         if args.command == "schema":
-            model = LessonFileModel if args.lessons else BankFileModel
+            model: type[BaseModel] = LessonFileModel if args.lessons else BankFileModel
+            model = CampaignFileModel if args.campaign else model
             print(json.dumps(model.model_json_schema(), ensure_ascii=False, indent=2))
             return 0
         settings = load_settings()
+        if args.command == "campaign":
+            return campaign_cli.run(args, settings)
         if args.command == "validate":
             return _validate(settings, args.paths)
         if args.command == "preview":
@@ -95,7 +104,8 @@ def _validate(settings: Settings, paths: list[Path]) -> int:
     if paths:
         result = load_content(paths, context=settings.content_paths)
     else:
-        result = load_content(settings.content_paths)
+        campaigns = [settings.campaigns_dir] if settings.campaigns_dir.is_dir() else []
+        result = load_content([*settings.content_paths, *campaigns])
     for problem in result.problems:
         print(problem)
     print(summary(result.problems, result.files))

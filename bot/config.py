@@ -29,6 +29,7 @@ from bot.domain.schedule import (
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 LANGUAGES = ("zh", "en")
 _TOKEN = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,}$")
+_BOT_USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{1,28}[Bb][Oo][Tt]$")  # 5-32, ends in "bot"
 
 
 class ConfigError(Exception):
@@ -53,10 +54,15 @@ class Settings:
     log_level: int = logging.INFO
     lesson_time: time = time(20, 0)  # daily lessons: default local time for /subscribe
     quiet_hours: QuietHours = field(default_factory=QuietHours)  # never push inside
+    bot_username: str | None = None  # for deep links without a token (campaign posters)
 
     @property
     def lessons_dir(self) -> Path:
         return self.content_dir / "lessons"
+
+    @property
+    def campaigns_dir(self) -> Path:
+        return self.content_dir / "campaigns"
 
     @property
     def templates_dir(self) -> Path:
@@ -143,6 +149,12 @@ def load_settings(
             "so no lesson would ever be sent"
         )
     database_path = Path(get("DATABASE_PATH", "data/quizbot.sqlite3")).expanduser()
+    bot_username = get("BOT_USERNAME", "").removeprefix("@") or None
+    if bot_username is not None and not _BOT_USERNAME.match(bot_username):
+        raise ConfigError(
+            f"BOT_USERNAME={bot_username!r} is not a bot's username: 5-32 letters, digits "
+            "or '_', ending in 'bot' (as @BotFather gave it, e.g. quiz315_bot)"
+        )
     return Settings(
         token=token,
         base_url=base_url,
@@ -156,6 +168,7 @@ def load_settings(
         log_level=level,
         lesson_time=lesson_time,
         quiet_hours=quiet_hours,
+        bot_username=bot_username,
     )
 
 

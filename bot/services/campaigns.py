@@ -581,13 +581,7 @@ class CampaignService:
 
     def links(self, campaign_id: str, bot_username: str) -> list[UnitLink] | None:
         campaign = self.campaign(campaign_id)
-        if campaign is None:
-            return None
-        return [
-            UnitLink(u, p, deep_link(bot_username, p))
-            for u in campaign.units
-            for p in [join_payload(campaign.id, u.id)]
-        ]
+        return unit_links(campaign, bot_username) if campaign else None
 
     async def bind_group(
         self, user_id: int, chat_id: int, campaign_id: str, unit_id: str, now: datetime
@@ -613,6 +607,15 @@ class CampaignService:
         if not self.is_organizer(user_id, campaign):
             return BindRefusal.NOT_ORGANIZER
         return await self.repo.campaign_reports.unbind_group(campaign.id, chat_id)
+
+
+def unit_links(campaign: Campaign, bot_username: str) -> list[UnitLink]:
+    """Each unit's ``/start`` payload and deep link (needs no database and no token)."""
+    return [
+        UnitLink(u, p, deep_link(bot_username, p))
+        for u in campaign.units
+        for p in [join_payload(campaign.id, u.id)]
+    ]
 
 
 def attempt_time_left(attempt: Attempt, now: datetime) -> timedelta:
