@@ -13,7 +13,14 @@ import os
 import platform
 import sys
 
-from bench import answer_path, broadcast, content_load, event_burst, storage_scale
+from bench import (
+    answer_path,
+    broadcast,
+    campaign_report,
+    content_load,
+    event_burst,
+    storage_scale,
+)
 from bench.common import Row, print_table
 
 
@@ -36,6 +43,7 @@ def main() -> None:
     rows += broadcast.measure()
     rows += content_load.measure()
     rows += storage_scale.measure(*((10_000, 500_000) if quick else ()))
+    rows += campaign_report.measure(*((10_000, 500_000) if quick else ()))
     print(f"machine: {machine()}")
     print_table(rows)
 

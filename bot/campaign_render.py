@@ -23,7 +23,7 @@ from bot.domain.campaign_stats import CampaignReport, Estimate
 from bot.domain.campaigns import Certificate, display_code
 from bot.domain.content import Catalog, Text
 from bot.render import Renderer
-from bot.services.campaigns import UnitLink
+from bot.services.campaigns import UnitLink, zone
 from bot.spreadsheet import Cell, Sheet, workbook_bytes
 
 
@@ -65,7 +65,8 @@ def _gain_cells(estimate: Estimate) -> list[float | int | None]:
 def report_sheets(report: CampaignReport, catalog: Catalog, label: Labels) -> list[Sheet]:
     """Summary, units, topics, questions and days: every sheet, zeros when nobody joined."""
     c, s = report.campaign, report.summary
-    tz_time = report.generated_at.replace(microsecond=0)
+    local = report.generated_at.astimezone(zone(c.timezone))  # Excel has no time zones
+    tz_time = local.replace(microsecond=0, tzinfo=None)
     summary = Sheet(
         label("sheet_summary"),
         [label("col_measure"), label("col_value")],

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
+from typing import NamedTuple
 
 from bot.domain.content import Bank, Question, Text
 
@@ -203,9 +204,11 @@ def attempts_left(campaign: Campaign, now: datetime, tz: tzinfo, started_today: 
     return check.left_today if check.allowed else 0
 
 
-@dataclass(frozen=True, slots=True)
-class Mark:
-    """One question of a finished attempt: right, or wrong (unanswered counts as wrong)."""
+class Mark(NamedTuple):
+    """One question of a finished attempt: right, or wrong (unanswered counts as wrong).
+
+    A named tuple: a report builds one per question of every attempt (300,000 for 10,000
+    people), and tuples are several times cheaper to make than frozen dataclasses."""
 
     question_id: str
     correct: bool
