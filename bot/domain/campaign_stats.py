@@ -84,19 +84,40 @@ def mean_interval(values: Sequence[float]) -> Estimate:
 
 @dataclass(frozen=True, slots=True)
 class ClosedAttempt:
+    """A closed attempt: its questions in order and whether each was right ("1") or not ("0").
+
+    Kept as two flat values rather than one object per question: a report holds 300,000."""
+
     attempt_id: int
     user_id: int
     started_at: datetime
     duration: timedelta
-    marks: tuple[Mark, ...]
+    question_ids: tuple[str, ...]
+    flags: str  # "1"/"0" per question; unanswered counts as "0"
+
+    @classmethod
+    def of(
+        cls, attempt_id: int, user_id: int, started_at: datetime, duration: timedelta,
+        marks: Iterable[Mark],
+    ) -> ClosedAttempt:  # fmt: skip
+        listed = list(marks)
+        flags = "".join("1" if m.correct else "0" for m in listed)
+        return cls(attempt_id, user_id, started_at, duration,
+                   tuple(m.question_id for m in listed), flags)  # fmt: skip
+
+    @property
+    def marks(self) -> tuple[Mark, ...]:
+        return tuple(
+            Mark(q, f == "1") for q, f in zip(self.question_ids, self.flags, strict=False)
+        )
 
     @property
     def correct(self) -> int:
-        return sum(m.correct for m in self.marks)
+        return self.flags.count("1")
 
     def result(self) -> Result:
         return Result(
-            self.attempt_id, self.user_id, self.correct, len(self.marks), self.duration,
+            self.attempt_id, self.user_id, self.correct, len(self.question_ids), self.duration,
             self.started_at,
         )  # fmt: skip
 
@@ -115,10 +136,13 @@ class Tally(NamedTuple):
         return self.correct / self.total if self.total else None
 
 
-def _tally(marks: Iterable[Mark], topic_of: Mapping[str, str]) -> tuple[Tally, dict[str, Tally]]:
+def _tally(
+    question_ids: Iterable[str], flags: Iterable[str], topic_of: Mapping[str, str]
+) -> tuple[Tally, dict[str, Tally]]:
     right, total = 0, 0
     counts: dict[str, list[int]] = {}
-    for question_id, correct, _ in marks:
+    for question_id, flag in zip(question_ids, flags, strict=False):
+        correct = flag == "1"
         right += correct
         total += 1
         topic = topic_of.get(question_id)
@@ -162,13 +186,16 @@ def person_gain(
         return None
     ordered = sorted(attempts, key=lambda a: (a.started_at, a.attempt_id))
     baseline = ordered[0]
-    seen = {m.question_id for m in baseline.marks}
-    base, base_topics = _tally(baseline.marks, topic_of)
+    seen = set(baseline.question_ids)
+    base, base_topics = _tally(baseline.question_ids, baseline.flags, topic_of)
     later = [a for a in ordered[1:] if a.started_at >= baseline.started_at + LATER_AFTER]
-    unseen = [m for m in later[-1].marks if m.question_id not in seen] if later else []
-    if not unseen:
+    last = later[-1] if later else None
+    keep = [i for i, q in enumerate(last.question_ids) if q not in seen] if last else []
+    if last is None or not keep:
         return PersonGain(baseline.user_id, base, None, base_topics, {})
-    after, after_topics = _tally(unseen, topic_of)
+    after, after_topics = _tally(
+        [last.question_ids[i] for i in keep], [last.flags[i] for i in keep], topic_of
+    )
     return PersonGain(baseline.user_id, base, after, base_topics, after_topics)
 
 

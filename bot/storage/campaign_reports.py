@@ -10,7 +10,6 @@ import json
 from datetime import datetime, timedelta
 
 from bot.domain.campaign_stats import ChoiceCount, ClosedAttempt, Member
-from bot.domain.campaigns import Mark
 from bot.storage.db import Database
 
 
@@ -58,7 +57,8 @@ class CampaignReportStore:
                 r[1],
                 datetime.fromisoformat(r[2]),
                 timedelta(milliseconds=r[3]),
-                tuple(Mark(q, m == "1") for q, m in zip(json.loads(r[5]), r[4], strict=False)),
+                tuple(json.loads(r[5])),
+                r[4],
             )
             for r in rows
         ]

@@ -31,8 +31,8 @@ TOPIC = {"a1": "a", "a2": "a", "a3": "a", "b1": "b", "b2": "b", "b3": "b", "a4":
 
 
 def attempt(aid: int, user: int, at: datetime, marks: dict[str, bool], secs: int = 60):
-    return ClosedAttempt(
-        aid, user, at, timedelta(seconds=secs), tuple(Mark(q, c) for q, c in marks.items())
+    return ClosedAttempt.of(
+        aid, user, at, timedelta(seconds=secs), [Mark(q, c) for q, c in marks.items()]
     )
 
 
