@@ -13,7 +13,15 @@ import os
 import platform
 import sys
 
-from bench import answer_path, broadcast, checker, content_load, event_burst, storage_scale
+from bench import (
+    answer_path,
+    broadcast,
+    campaign_report,
+    checker,
+    content_load,
+    event_burst,
+    storage_scale,
+)
 from bench.common import Row, print_table
 
 
@@ -37,6 +45,7 @@ def main() -> None:
     rows += content_load.measure()
     rows += checker.measure()
     rows += storage_scale.measure(*((10_000, 500_000) if quick else ()))
+    rows += campaign_report.measure(*((10_000, 500_000) if quick else ()))
     print(f"machine: {machine()}")
     print_table(rows)
 

@@ -11,6 +11,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pydantic import BaseModel
+
+from bot import campaign_cli
 from bot.config import (
     ConfigError,
     Settings,
@@ -19,6 +22,7 @@ from bot.config import (
     load_settings,
     secrets_of,
 )
+from bot.content.campaigns import CampaignFileModel
 from bot.content.loader import load_content
 from bot.content.problems import summary
 from bot.content.schema import BankFileModel, LessonFileModel
@@ -85,7 +89,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help='print {"risk": ..., "signals": [{"id", "kind", "match"}]} only',
     )
+    which.add_argument("--campaign", action="store_true", help="the campaign file schema")
     _add_backup_commands(commands)
+    campaign_cli.add_parser(commands)
     args = parser.parse_args(argv)
     try:
         if args.command == "schema":
@@ -94,10 +100,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
                 print(json.dumps(signal_schema(), ensure_ascii=False, indent=2))
                 return 0
-            model = LessonFileModel if args.lessons else BankFileModel
+            model: type[BaseModel] = LessonFileModel if args.lessons else BankFileModel
+            model = CampaignFileModel if args.campaign else model
             print(json.dumps(model.model_json_schema(), ensure_ascii=False, indent=2))
             return 0
         settings = load_settings()
+        if args.command == "campaign":
+            return campaign_cli.run(args, settings)
         if args.command == "check":
             return _check(settings, args.text, as_json=args.json)
         if args.command in ("backup", "restore"):
@@ -130,7 +139,8 @@ def _validate(settings: Settings, paths: list[Path]) -> int:
     if paths:
         result = load_content(paths, context=settings.content_paths)
     else:
-        result = load_content(settings.content_paths)
+        campaigns = [settings.campaigns_dir] if settings.campaigns_dir.is_dir() else []
+        result = load_content([*settings.content_paths, *campaigns])
     for problem in result.problems:
         print(problem)
     print(summary(result.problems, result.files))

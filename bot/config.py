@@ -45,6 +45,7 @@ ENV_KEYS: tuple[str, ...] = (
     "TELEGRAM_PROXY",
     "DATABASE_PATH",
     "QUIZZES_DIR",
+    "BOT_USERNAME",
     "CONTENT_DIR",
     "DEFAULT_LANGUAGE",
     "TIMEZONE",
@@ -63,6 +64,7 @@ ENV_KEYS: tuple[str, ...] = (
 
 ``deploy/quizbot.env.example`` and ``.env.example`` are checked against this list by a test.
 """
+_BOT_USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{1,28}[Bb][Oo][Tt]$")  # 5-32, ends in "bot"
 
 
 class ConfigError(Exception):
@@ -96,10 +98,15 @@ class Settings:
     # /metrics and /healthz (bot/health.py); off when metrics_port is None.
     metrics_host: str = "127.0.0.1"
     metrics_port: int | None = None
+    bot_username: str | None = None  # for deep links without a token (campaign posters)
 
     @property
     def lessons_dir(self) -> Path:
         return self.content_dir / "lessons"
+
+    @property
+    def campaigns_dir(self) -> Path:
+        return self.content_dir / "campaigns"
 
     @property
     def templates_dir(self) -> Path:
@@ -220,6 +227,12 @@ def load_settings(
         raise ConfigError(
             f"METRICS_PORT={metrics_port} is also WEBHOOK_PORT; give the metrics another port"
         )
+    bot_username = get("BOT_USERNAME", "").removeprefix("@") or None
+    if bot_username is not None and not _BOT_USERNAME.match(bot_username):
+        raise ConfigError(
+            f"BOT_USERNAME={bot_username!r} is not a bot's username: 5-32 letters, digits "
+            "or '_', ending in 'bot' (as @BotFather gave it, e.g. quiz315_bot)"
+        )
     return Settings(
         token=token,
         base_url=base_url,
@@ -240,6 +253,7 @@ def load_settings(
         webhook_port=webhook_port,
         metrics_host=metrics_host,
         metrics_port=metrics_port,
+        bot_username=bot_username,
     )
 
 

@@ -18,6 +18,7 @@ from typing import Any, NamedTuple, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from bot.content.campaigns import PendingCampaign, load_campaign, resolve_campaigns
 from bot.content.problems import Problem, Severity
 from bot.content.schema import (
     FORMAT_VERSION,
@@ -112,6 +113,7 @@ class _State:
     lesson_checks: list[tuple[Lesson, _File, Where]] = field(default_factory=list)
     draws: list[tuple[Bank, _File, Where]] = field(default_factory=list)
     lesson_topics: list[tuple[Lesson, _File, Where]] = field(default_factory=list)
+    campaigns: list[PendingCampaign] = field(default_factory=list)  # bot.content.campaigns
     digest: Any = field(default_factory=hashlib.sha256)
 
     def add(self, file: _File, where: Where, severity: Severity, message: str) -> None:
@@ -164,6 +166,7 @@ def load_content(paths: Sequence[Path], *, context: Sequence[Path] = ()) -> Load
         if collecting:
             gc.enable()
     _check_references(state)
+    campaigns = resolve_campaigns(state)
     catalog = Catalog(
         banks={bank_id: bank for bank_id, (bank, _, _) in state.banks.items()},
         lessons=tuple(
@@ -171,6 +174,7 @@ def load_content(paths: Sequence[Path], *, context: Sequence[Path] = ()) -> Load
         ),
         questions={qid: q for qid, (q, _, _) in state.questions.items()},
         version=state.digest.hexdigest()[:12],
+        campaigns=campaigns,
     )
     return LoadResult(catalog, sorted(state.problems), len(files))
 
@@ -246,6 +250,8 @@ def _load_file(state: _State, path: Path, report: bool) -> None:
         _load_bank(state, file, data)
     elif "lessons" in data:
         _load_lessons(state, file, data)
+    elif "campaign" in data:
+        load_campaign(state, file, data)
     else:
         state.error(
             file,

@@ -7,6 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.domain.campaigns import Campaign
 
 LANGUAGES: tuple[str, ...] = ("zh", "en")
 
@@ -98,6 +102,7 @@ class Catalog:
     lessons: tuple[Lesson, ...] = ()
     questions: dict[str, Question] = field(default_factory=dict)
     version: str = ""
+    campaigns: dict[str, Campaign] = field(default_factory=dict)  # content/campaigns/*.yaml
 
     def bank_questions(self, bank_id: str) -> tuple[Question, ...]:
         """Questions a quiz on ``bank_id`` draws from (a mixed bank draws from its sources)."""

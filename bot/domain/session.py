@@ -10,6 +10,7 @@ from enum import StrEnum
 class SessionKind(StrEnum):
     QUIZ = "quiz"
     RETRY = "retry"  # only the questions missed in an earlier quiz
+    CAMPAIGN = "campaign"  # a timed campaign attempt (bot.domain.campaigns)
 
 
 @dataclass(frozen=True, slots=True)

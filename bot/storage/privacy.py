@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.storage.campaigns import CampaignStore
 from bot.storage.db import Database
 
 
 class PrivacyStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, campaigns: CampaignStore | None = None) -> None:
         self.db = db
+        self.campaigns = campaigns
 
     # --- personal data ----------------------------------------------------------------------
 
@@ -37,10 +39,14 @@ class PrivacyStore:
         for name, sql in tables.items():
             rows = await self.db.all(sql, (user_id,))
             result[name] = [_decode_row(dict(row)) for row in rows]
+        if self.campaigns is not None:
+            result.update(await self.campaigns.export(user_id))
         return result
 
     async def delete_user(self, user_id: int) -> bool:
         """Delete the person and, by cascade, everything that belongs to them."""
+        # Campaign rows first (their own transaction; repeating /forget finishes the job).
+        campaign_rows = await self.campaigns.forget(user_id) if self.campaigns else 0
         async with self.db.transaction():
             # Event rows have no foreign key to users (players may never start the bot).
             events = 0
@@ -58,7 +64,7 @@ class PrivacyStore:
                 )
                 events += removed.rowcount
             cursor = await self.db.write("DELETE FROM users WHERE user_id = ?", (user_id,))
-        return cursor.rowcount + events > 0
+        return cursor.rowcount + events + campaign_rows > 0
 
 
 def _decode_row(row: dict[str, Any]) -> dict[str, Any]:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.storage.campaign_reports import CampaignReportStore
+from bot.storage.campaigns import CampaignStore
 from bot.storage.db import Database
 from bot.storage.events import EventStore
 from bot.storage.learning import LearningStore
@@ -29,7 +31,9 @@ class Repository:
         self.events = EventStore(db)
         self.players = PlayerStore(db)
         self.lessons = LessonStore(db, self.learning)
-        self.privacy = PrivacyStore(db)
+        self.campaigns = CampaignStore(db)
+        self.campaign_reports = CampaignReportStore(db)
+        self.privacy = PrivacyStore(db, self.campaigns)
 
     @classmethod
     async def open(cls, path: Path) -> Repository:
