@@ -8,6 +8,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import date, datetime
 from pathlib import Path
 
 from bot.config import (
@@ -56,6 +57,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     validate.add_argument(
         "paths", nargs="*", type=Path, help="files or folders (default: the configured folders)"
     )
+    validate.add_argument(
+        "--strict",
+        action="store_true",
+        help="content-quality and freshness warnings are errors (exit 1)",
+    )
+    validate.add_argument(
+        "--today",
+        type=_iso_date,
+        metavar="YYYY-MM-DD",
+        help="check review dates and expiry as of this day (default: today in TIMEZONE)",
+    )
     schema = commands.add_parser("schema", help="print the JSON Schema of a content file")
     schema.add_argument(
         "--lessons", action="store_true", help="the lesson file schema instead of the bank's"
@@ -68,7 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         settings = load_settings()
         if args.command == "validate":
-            return _validate(settings, args.paths)
+            today = args.today or datetime.now(settings.timezone).date()
+            return _validate(settings, args.paths, today=today, strict=args.strict)
         if args.command == "preview":
             return _preview(settings, args.host, args.port, keep_data=args.keep_data)
         return _run(settings)
@@ -91,11 +104,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def _validate(settings: Settings, paths: list[Path]) -> int:
+def _iso_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date written YYYY-MM-DD") from None
+
+
+def _validate(settings: Settings, paths: list[Path], *, today: date, strict: bool) -> int:
     if paths:
-        result = load_content(paths, context=settings.content_paths)
+        result = load_content(paths, context=settings.content_paths, today=today, strict=strict)
     else:
-        result = load_content(settings.content_paths)
+        result = load_content(settings.content_paths, today=today, strict=strict)
     for problem in result.problems:
         print(problem)
     print(summary(result.problems, result.files))

@@ -12,6 +12,7 @@ import gc
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
@@ -31,6 +32,7 @@ from bot.content.schema import (
 from bot.content.yamlnodes import Mark, YamlError, compose, load_fast, load_reference, locate
 from bot.domain import limits
 from bot.domain.content import (
+    DEFAULT_REVIEW_EVERY_DAYS,
     Bank,
     Catalog,
     Lesson,
@@ -38,6 +40,9 @@ from bot.domain.content import (
     Question,
     QuestionType,
     Text,
+    is_expired,
+    is_overdue,
+    review_due,
 )
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -105,6 +110,8 @@ class _File:
 
 @dataclass
 class _State:
+    today: date | None = None  # None: no freshness checks and nothing expires
+    strict: bool = False  # quality warnings become errors
     problems: list[Problem] = field(default_factory=list)
     banks: dict[str, tuple[Bank, _File, Where]] = field(default_factory=dict)
     questions: dict[str, tuple[Question, _File, Where]] = field(default_factory=dict)
@@ -125,6 +132,10 @@ class _State:
     def warning(self, file: _File, where: Where, message: str) -> None:
         self.add(file, where, Severity.WARNING, message)
 
+    def quality(self, file: _File, where: Where, message: str) -> None:
+        """A content-quality or freshness finding: a warning, an error under ``--strict``."""
+        self.add(file, where, Severity.ERROR if self.strict else Severity.WARNING, message)
+
 
 def find_files(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
     """Expand folders into their YAML files (sorted); a missing path is a problem."""
@@ -142,13 +153,23 @@ def find_files(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
     return files, problems
 
 
-def load_content(paths: Sequence[Path], *, context: Sequence[Path] = ()) -> LoadResult:
+def load_content(
+    paths: Sequence[Path],
+    *,
+    context: Sequence[Path] = (),
+    today: date | None = None,
+    strict: bool = False,
+) -> LoadResult:
     """Load every YAML file under ``paths``; ``context`` files only resolve references.
 
     Context lets an editor validate one new file and still see clashes with, and references
     to, the content already in the configured folders.
+
+    ``today`` (the local date in the bot's time zone; the caller reads the clock) turns on the
+    freshness checks and leaves out of the catalog what has expired by then; without it nothing
+    expires. ``strict`` makes content-quality and freshness warnings errors.
     """
-    state = _State()
+    state = _State(today=today, strict=strict)
     files, state.problems = find_files(paths)
     seen = {p.resolve() for p in files}
     context_files = [p for p in find_files(context)[0] if p.resolve() not in seen]
@@ -164,6 +185,7 @@ def load_content(paths: Sequence[Path], *, context: Sequence[Path] = ()) -> Load
         if collecting:
             gc.enable()
     _check_references(state)
+    _check_expiry(state)
     catalog = Catalog(
         banks={bank_id: bank for bank_id, (bank, _, _) in state.banks.items()},
         lessons=tuple(
@@ -172,6 +194,8 @@ def load_content(paths: Sequence[Path], *, context: Sequence[Path] = ()) -> Load
         questions={qid: q for qid, (q, _, _) in state.questions.items()},
         version=state.digest.hexdigest()[:12],
     )
+    if today is not None:
+        catalog = catalog.served_on(today)
     return LoadResult(catalog, sorted(state.problems), len(files))
 
 
@@ -302,6 +326,8 @@ def _describe(model: type[BaseModel], error: Any) -> str:
         if kind == "string_type" and isinstance(value, bool | int | float):
             quote = f" (YAML read it as {_type_name(value)}; put the text in quotes)"
         return f"'{name}' must be {wanted}, not {_type_name(value)}{quote}"
+    if kind == "value_error":
+        return f"'{name}' {ctx.get('error', error['msg'])}"
     if kind == "literal_error":
         expected = ctx.get("expected", "one of the allowed values")
         return f"'{name}' must be {expected}, not {value!r}"
@@ -426,6 +452,14 @@ def _add_bank(state: _State, file: _File, parsed: BankFileModel) -> None:
             continue
         state.questions[question.id] = (question, file, where)
         questions.append(question)
+        _check_freshness(
+            state,
+            file,
+            loc,
+            f"question '{question.id}'",
+            (question.reviewed, question.expires),
+            info.review_every_days,
+        )
     bank = Bank(
         id=info.id,
         topic=info.topic,
@@ -435,6 +469,7 @@ def _add_bank(state: _State, file: _File, parsed: BankFileModel) -> None:
         questions=tuple(questions),
         draw_from=tuple(info.draw_from),
         order=info.order,
+        review_every_days=info.review_every_days,
     )
     previous_bank = state.banks.get(info.id)
     if previous_bank is not None:
@@ -566,6 +601,8 @@ def _question(model: QuestionModel, bank_id: str, topic: str) -> Question:
         tags=tuple(model.tags),
         scenario=_text(model.scenario) if model.scenario else None,
         detail=_text(model.detail) if model.detail else None,
+        reviewed=model.reviewed,
+        expires=model.expires,
     )
 
 
@@ -595,6 +632,8 @@ def _add_lessons(state: _State, file: _File, parsed: LessonFileModel) -> None:
             action=_text(model.action),
             source=_text(model.source),
             check=model.check,
+            reviewed=model.reviewed,
+            expires=model.expires,
         )
         previous = state.lessons.get(lesson.id)
         if previous is not None:
@@ -604,6 +643,14 @@ def _add_lessons(state: _State, file: _File, parsed: LessonFileModel) -> None:
             )
             continue
         state.lessons[lesson.id] = (lesson, file, mark)
+        _check_freshness(
+            state,
+            file,
+            loc,
+            f"lesson '{lesson.id}'",
+            (lesson.reviewed, lesson.expires),
+            DEFAULT_REVIEW_EVERY_DAYS,
+        )
         state.lesson_topics.append((lesson, file, At((*loc, "topic"))))
         if lesson.check is not None:
             state.lesson_checks.append((lesson, file, At((*loc, "check"))))
@@ -660,4 +707,83 @@ def _check_references(state: _State) -> None:
                 mark,
                 f"lesson '{lesson.id}' checks with question '{lesson.check}', "
                 f"which does not exist{suggestion}",
+            )
+
+
+# --- freshness --------------------------------------------------------------------------------
+
+
+def _check_freshness(
+    state: _State,
+    file: _File,
+    loc: list[int | str],
+    name: str,
+    dates: tuple[date | None, date | None],
+    every_days: int,
+) -> None:
+    """Missing, overdue or future ``reviewed`` dates; an ``expires`` date that has passed."""
+    today = state.today
+    if today is None:
+        return
+    reviewed, expires = dates
+    if reviewed is None:
+        state.quality(
+            file,
+            At((*loc, "id")),
+            f"{name} has no 'reviewed' date: add 'reviewed: YYYY-MM-DD' once it has been "
+            "checked against its source",
+        )
+    elif reviewed > today:
+        state.quality(
+            file,
+            At((*loc, "reviewed")),
+            f"{name}: reviewed {reviewed.isoformat()} is after today ({today.isoformat()})",
+        )
+    elif is_overdue(reviewed, every_days, today):
+        state.quality(
+            file,
+            At((*loc, "reviewed")),
+            f"{name} is overdue for review: reviewed {reviewed.isoformat()}, due by "
+            f"{review_due(reviewed, every_days).isoformat()} (every {every_days} days)",
+        )
+    if is_expired(expires, today):
+        assert expires is not None
+        state.warning(
+            file,
+            At((*loc, "expires")),
+            f"{name} expired on {expires.isoformat()} and is not served",
+        )
+
+
+def _check_expiry(state: _State) -> None:
+    """What expiry does to the rest: lessons lose their check, banks may run short."""
+    today = state.today
+    if today is None:
+        return
+    for lesson, file, mark in state.lesson_checks:
+        entry = state.questions.get(lesson.check or "")
+        if entry is None or is_expired(lesson.expires, today):
+            continue
+        question = entry[0]
+        if is_expired(question.expires, today):
+            assert question.expires is not None
+            state.warning(
+                file,
+                mark,
+                f"lesson '{lesson.id}': its check question '{question.id}' expired on "
+                f"{question.expires.isoformat()}, so the lesson is sent without a check",
+            )
+    for bank, file, mark in state.banks.values():
+        pool = list(bank.questions)
+        for source in bank.draw_from:
+            if source in state.banks and source != bank.id:
+                pool.extend(state.banks[source][0].questions)
+        expired = sum(is_expired(q.expires, today) for q in pool)
+        served = len(pool) - expired
+        if expired and served < bank.questions_per_quiz:
+            state.quality(
+                file,
+                mark,
+                f"bank '{bank.id}' has {served} question{'s' if served != 1 else ''} left to "
+                f"serve after {expired} expired; one quiz needs {bank.questions_per_quiz}",
             )

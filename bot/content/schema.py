@@ -7,9 +7,20 @@ Schema. Rules that span fields or files (answer counts, Telegram limits, duplica
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StringConstraints,
+    WithJsonSchema,
+)
+
+from bot.domain.content import DEFAULT_REVIEW_EVERY_DAYS
 
 FORMAT_VERSION = 1
 
@@ -18,6 +29,35 @@ Identifier = Annotated[
     StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$"),
     Field(description="Stable id: lower-case letters, digits, '_' or '-', at most 40 chars."),
 ]
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: object) -> date:
+    """Only ``YYYY-MM-DD`` text: a bare number or a timestamp is a slip, not a date."""
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise ValueError(f"must be a date written YYYY-MM-DD, not {value!r}")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a real date") from None
+
+
+IsoDate = Annotated[
+    date,
+    PlainValidator(_iso_date),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}),
+]
+
+_REVIEWED = Field(
+    default=None,
+    description="YYYY-MM-DD: when this was last checked against its source.",
+)
+_EXPIRES = Field(
+    default=None,
+    description="YYYY-MM-DD: the last day it is served (optional).",
+)
 
 
 class _Model(BaseModel):
@@ -50,6 +90,8 @@ class QuestionModel(_Model):
     explanation: TextModel = Field(description="Why: at most 200 chars and 2 line feeds.")
     detail: TextModel | None = Field(default=None, description="Optional longer explanation.")
     source: TextModel = Field(description="Law and article, or the document's title.")
+    reviewed: IsoDate | None = _REVIEWED
+    expires: IsoDate | None = _EXPIRES
 
 
 class BankInfoModel(_Model):
@@ -61,6 +103,10 @@ class BankInfoModel(_Model):
     order: int = Field(default=100, description="Position in the topic menu (smaller first).")
     draw_from: list[Identifier] = Field(
         default_factory=list, description="Other banks whose questions this bank also uses."
+    )
+    review_every_days: Annotated[int, Field(ge=1, le=3650)] = Field(
+        default=DEFAULT_REVIEW_EVERY_DAYS,
+        description="Days after 'reviewed' when a question of this bank is due for review.",
     )
 
 
@@ -84,6 +130,8 @@ class LessonModel(_Model):
     action: TextModel = Field(description="One concrete thing to do today.")
     check: Identifier | None = Field(default=None, description="Id of a question in a bank.")
     source: TextModel
+    reviewed: IsoDate | None = _REVIEWED
+    expires: IsoDate | None = _EXPIRES
 
 
 class LessonFileModel(_Model):

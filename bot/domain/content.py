@@ -5,10 +5,13 @@ The YAML file format lives in ``bot.content.schema``; this module is what it loa
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 from enum import StrEnum
 
 LANGUAGES: tuple[str, ...] = ("zh", "en")
+
+DEFAULT_REVIEW_EVERY_DAYS = 365
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +54,8 @@ class Question:
     tags: tuple[str, ...] = ()
     scenario: Text | None = None
     detail: Text | None = None
+    reviewed: date | None = None
+    expires: date | None = None
 
     @property
     def correct_indices(self) -> frozenset[int]:
@@ -71,6 +76,7 @@ class Bank:
     questions: tuple[Question, ...]
     draw_from: tuple[str, ...] = ()
     order: int = 100
+    review_every_days: int = DEFAULT_REVIEW_EVERY_DAYS
 
     @property
     def is_mixed(self) -> bool:
@@ -88,6 +94,25 @@ class Lesson:
     action: Text
     source: Text
     check: str | None = None
+    reviewed: date | None = None
+    expires: date | None = None
+
+
+# --------------------------------------------------------------------------- freshness
+
+
+def is_expired(expires: date | None, today: date) -> bool:
+    """``expires`` is the last day an item is served: from the day after, it is not."""
+    return expires is not None and expires < today
+
+
+def review_due(reviewed: date, every_days: int) -> date:
+    """The last day a review made on ``reviewed`` still counts; overdue from the day after."""
+    return reviewed + timedelta(days=every_days)
+
+
+def is_overdue(reviewed: date, every_days: int, today: date) -> bool:
+    return review_due(reviewed, every_days) < today
 
 
 @dataclass(frozen=True)
@@ -108,6 +133,28 @@ class Catalog:
             if source is not None:
                 pool.extend(source.questions)
         return tuple(pool)
+
+    def served_on(self, today: date) -> Catalog:
+        """The content that may be served on ``today``: expired questions and lessons left out.
+
+        A lesson whose check question expired keeps its text and loses the check. Returns
+        ``self`` when nothing has expired, so a daily call costs nothing most days.
+        """
+        gone = {qid for qid, q in self.questions.items() if is_expired(q.expires, today)}
+        lessons_gone = any(is_expired(lesson.expires, today) for lesson in self.lessons)
+        if not gone and not lessons_gone:
+            return self
+        banks = {
+            bank_id: replace(bank, questions=tuple(q for q in bank.questions if q.id not in gone))
+            for bank_id, bank in self.banks.items()
+        }
+        lessons = tuple(
+            replace(lesson, check=None) if lesson.check in gone else lesson
+            for lesson in self.lessons
+            if not is_expired(lesson.expires, today)
+        )
+        questions = {qid: q for qid, q in self.questions.items() if qid not in gone}
+        return Catalog(banks=banks, lessons=lessons, questions=questions, version=self.version)
 
     def lessons_for(self, topic: str) -> tuple[Lesson, ...]:
         return tuple(lesson for lesson in self.lessons if lesson.topic == topic)
