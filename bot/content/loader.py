@@ -19,6 +19,7 @@ from typing import Any, NamedTuple, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from bot.content import guess, rules
 from bot.content.problems import Problem, Severity
 from bot.content.schema import (
     FORMAT_VERSION,
@@ -40,6 +41,7 @@ from bot.domain.content import (
     Question,
     QuestionType,
     Text,
+    Verdict,
     is_expired,
     is_overdue,
     review_due,
@@ -119,6 +121,7 @@ class _State:
     lesson_checks: list[tuple[Lesson, _File, Where]] = field(default_factory=list)
     draws: list[tuple[Bank, _File, Where]] = field(default_factory=list)
     lesson_topics: list[tuple[Lesson, _File, Where]] = field(default_factory=list)
+    groups: dict[str, list[tuple[Question, _File, Where]]] = field(default_factory=dict)
     digest: Any = field(default_factory=hashlib.sha256)
 
     def add(self, file: _File, where: Where, severity: Severity, message: str) -> None:
@@ -452,6 +455,10 @@ def _add_bank(state: _State, file: _File, parsed: BankFileModel) -> None:
             continue
         state.questions[question.id] = (question, file, where)
         questions.append(question)
+        if question.group is not None:
+            state.groups.setdefault(question.group, []).append(
+                (question, file, At((*loc, "group")))
+            )
         _check_freshness(
             state,
             file,
@@ -477,6 +484,8 @@ def _add_bank(state: _State, file: _File, parsed: BankFileModel) -> None:
         state.error(file, bank_mark, f"duplicate bank id '{info.id}' (first defined at {first})")
         return
     state.banks[info.id] = (bank, file, bank_mark)
+    for message in guess.bank_findings(info.id, questions):
+        state.quality(file, bank_mark, message)
     if not parsed.questions and not info.draw_from:
         state.error(file, bank_mark, "the bank has no questions and draws from no other bank")
     if info.draw_from:
@@ -540,7 +549,20 @@ def _check_question(state: _State, file: _File, q: QuestionModel, loc: list[int 
                 f"{where}: option {index + 1} repeats option {seen[option.zh.strip()] + 1}",
             )
         seen.setdefault(option.zh.strip(), index)
-    return not any(p.severity is Severity.ERROR for p in state.problems[before:])
+    if _has_error(state, before):
+        return False
+    findings = rules.check(q)  # the rules assume a well-formed question
+    for finding in findings:
+        at = At((*loc, *finding.loc), finding.key)
+        if finding.level == "error":
+            state.error(file, at, finding.message)
+        else:  # never makes the question unusable, even as an error under --strict
+            state.quality(file, at, finding.message)
+    return not any(finding.level == "error" for finding in findings)
+
+
+def _has_error(state: _State, since: int) -> bool:
+    return any(p.severity is Severity.ERROR for p in state.problems[since:])
 
 
 def _check_text(
@@ -594,7 +616,7 @@ def _question(model: QuestionModel, bank_id: str, topic: str) -> Question:
         topic=topic,
         type=QuestionType(model.type),
         text=_text(model.text),
-        options=tuple(Option(_text(o), o.correct) for o in model.options),
+        options=tuple(Option(_text(o), o.correct, o.tempting) for o in model.options),
         explanation=_text(model.explanation),
         source=_text(model.source),
         difficulty=model.difficulty,
@@ -603,6 +625,8 @@ def _question(model: QuestionModel, bank_id: str, topic: str) -> Question:
         detail=_text(model.detail) if model.detail else None,
         reviewed=model.reviewed,
         expires=model.expires,
+        group=model.group,
+        verdict=Verdict(model.verdict) if model.verdict else None,
     )
 
 
@@ -679,6 +703,15 @@ def _check_lesson(state: _State, file: _File, model: LessonModel, loc: list[int 
 
 
 def _check_references(state: _State) -> None:
+    for group, members in state.groups.items():
+        if len(members) == 1:
+            question, file, mark = members[0]
+            state.quality(
+                file,
+                mark,
+                f"group '{group}' has only question '{question.id}': a group joins questions "
+                "that test the same fact (check the spelling)",
+            )
     for bank, file, mark in state.draws:
         for source in bank.draw_from:
             if source == bank.id:

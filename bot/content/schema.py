@@ -75,6 +75,32 @@ class OptionModel(_Model):
     zh: str
     en: str | None = None
     correct: bool = Field(default=False, description="Mark each correct option with true.")
+    tempting: bool = Field(
+        default=False,
+        description="A wrong option that sounds careful but is wrong (never correct).",
+    )
+
+
+class BubbleModel(_Model):
+    speaker: Literal["them", "me"] = Field(
+        default="them",
+        alias="from",
+        description="Who sends it: them (the sender or caller, the default) or me.",
+    )
+    text: TextModel = Field(description="One message bubble, or what is said; links as text.")
+
+
+class SceneModel(_Model):
+    """A message thread or an incoming call, drawn as a picture before the question."""
+
+    kind: Literal["sms", "chat", "call"] = Field(description="sms | chat | call")
+    sender: TextModel = Field(description="The number or chat name shown at the top.")
+    time: Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")] | None = (
+        Field(default=None, description="Optional clock time shown at the top, HH:MM.")
+    )
+    messages: list[BubbleModel] = Field(
+        description="sms/chat: the bubbles in order; call: what the caller says (1 to 8)."
+    )
 
 
 class QuestionModel(_Model):
@@ -82,6 +108,13 @@ class QuestionModel(_Model):
     type: Literal["single", "multiple", "true_false"] = "single"
     difficulty: Annotated[int, Field(ge=1, le=3)] = 1
     tags: list[str] = Field(default_factory=list)
+    group: Identifier | None = Field(
+        default=None,
+        description="Questions that test the same fact share a group; a quiz draws one of them.",
+    )
+    verdict: Literal["genuine", "scam"] | None = Field(
+        default=None, description="A 'real or scam?' item: what the message really is."
+    )
     scenario: TextModel | None = Field(
         default=None, description="A realistic fake SMS, call script or chat, shown first."
     )
