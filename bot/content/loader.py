@@ -19,7 +19,7 @@ from typing import Any, NamedTuple, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from bot.content import guess, rules
+from bot.content import guess, rules, scenes
 from bot.content.problems import Problem, Severity
 from bot.content.schema import (
     FORMAT_VERSION,
@@ -45,6 +45,7 @@ from bot.domain.content import (
     is_expired,
     is_overdue,
     review_due,
+    scene_text_both,
 )
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -334,6 +335,8 @@ def _describe(model: type[BaseModel], error: Any) -> str:
     if kind == "literal_error":
         expected = ctx.get("expected", "one of the allowed values")
         return f"'{name}' must be {expected}, not {value!r}"
+    if kind == "string_pattern_mismatch" and name == "time":
+        return f"'time' must be a clock time written HH:MM such as 09:41, not {value!r}"
     if kind == "string_pattern_mismatch":
         return (
             f"'{name}' {value!r} is not a valid id: use lower-case letters, digits, "
@@ -372,7 +375,7 @@ def _allowed_keys(model: type[BaseModel], loc: Sequence[int | str]) -> list[str]
         current = _inner_model(info.annotation)
         if current is None:
             return []
-    return list(current.model_fields)
+    return [info.alias or field for field, info in current.model_fields.items()]
 
 
 def _inner_model(annotation: Any) -> type[BaseModel] | None:
@@ -530,6 +533,8 @@ def _check_question(state: _State, file: _File, q: QuestionModel, loc: list[int 
     _check_text(state, file, q.source, [*loc, "source"], "source", limit=300)
     if q.scenario is not None:
         _check_text(state, file, q.scenario, [*loc, "scenario"], "scenario", limit=limits.SCENARIO)
+    if q.scene is not None:
+        _check_scene_texts(state, file, q, loc)
     if q.detail is not None:
         _check_text(state, file, q.detail, [*loc, "detail"], "detail", limit=1500)
     seen: dict[str, int] = {}
@@ -551,7 +556,10 @@ def _check_question(state: _State, file: _File, q: QuestionModel, loc: list[int 
         seen.setdefault(option.zh.strip(), index)
     if _has_error(state, before):
         return False
-    findings = rules.check(q)  # the rules assume a well-formed question
+    findings: list[rules.Finding] = []
+    if q.scene is not None:
+        findings += scenes.check(q.scene, where, has_scenario=q.scenario is not None)
+    findings += rules.check(q)  # the rules assume a well-formed question
     for finding in findings:
         at = At((*loc, *finding.loc), finding.key)
         if finding.level == "error":
@@ -559,6 +567,34 @@ def _check_question(state: _State, file: _File, q: QuestionModel, loc: list[int 
         else:  # never makes the question unusable, even as an error under --strict
             state.quality(file, at, finding.message)
     return not any(finding.level == "error" for finding in findings)
+
+
+def _check_scene_texts(state: _State, file: _File, q: QuestionModel, loc: list[int | str]) -> None:
+    assert q.scene is not None
+    sender = q.scene.sender
+    base = [*loc, "scene", "sender"]
+    if not sender.zh.strip():
+        state.error(file, At((*base, "zh")), "scene sender: the Chinese text is empty")
+    for lang, value in (("zh", sender.zh.strip()), ("en", (sender.en or "").strip())):
+        if limits.tg_len(value) > scenes.SENDER_CHARS:
+            state.error(
+                file,
+                At((*base, lang)),
+                f"scene sender ({lang}) is {limits.tg_len(value)} characters; "
+                f"the limit is {scenes.SENDER_CHARS}",
+            )
+    if not (sender.en or "").strip() and not sender.zh.isascii():
+        # A number needs no translation; a name such as 王总 does.
+        state.warning(file, At(tuple(base), key=True), "scene sender: no English translation")
+    for index, bubble in enumerate(q.scene.messages):
+        _check_text(
+            state,
+            file,
+            bubble.text,
+            [*loc, "scene", "messages", index, "text"],
+            f"scene message {index + 1}",
+            limit=scenes.MESSAGE_CHARS,
+        )
 
 
 def _has_error(state: _State, since: int) -> bool:
@@ -610,6 +646,11 @@ def _text(model: TextModel | OptionModel) -> Text:
 
 
 def _question(model: QuestionModel, bank_id: str, topic: str) -> Question:
+    scene = scenes.to_domain(model.scene) if model.scene else None
+    if model.scenario:
+        scenario: Text | None = _text(model.scenario)
+    else:  # the text version every layer shows where the picture cannot be
+        scenario = scene_text_both(scene) if scene else None
     return Question(
         id=model.id,
         bank_id=bank_id,
@@ -621,12 +662,13 @@ def _question(model: QuestionModel, bank_id: str, topic: str) -> Question:
         source=_text(model.source),
         difficulty=model.difficulty,
         tags=tuple(model.tags),
-        scenario=_text(model.scenario) if model.scenario else None,
+        scenario=scenario,
         detail=_text(model.detail) if model.detail else None,
         reviewed=model.reviewed,
         expires=model.expires,
         group=model.group,
         verdict=Verdict(model.verdict) if model.verdict else None,
+        scene=scene,
     )
 
 

@@ -118,6 +118,10 @@ class QuestionModel(_Model):
     scenario: TextModel | None = Field(
         default=None, description="A realistic fake SMS, call script or chat, shown first."
     )
+    scene: SceneModel | None = Field(
+        default=None,
+        description="The scenario as a picture; its text version is the scenario if none given.",
+    )
     text: TextModel = Field(description="The question (at most 300 chars).")
     options: list[OptionModel] = Field(description="2 to 12 options of at most 100 chars.")
     explanation: TextModel = Field(description="Why: at most 200 chars and 2 line feeds.")
