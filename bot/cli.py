@@ -19,6 +19,7 @@ from bot.config import (
     load_settings,
     secrets_of,
 )
+from bot.content.guess import format_report, guess_bank
 from bot.content.loader import load_content
 from bot.content.problems import summary
 from bot.content.schema import BankFileModel, LessonFileModel
@@ -63,6 +64,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="content-quality and freshness warnings are errors (exit 1)",
     )
     validate.add_argument(
+        "--guess",
+        action="store_true",
+        help="also print what no-knowledge guessing strategies score per bank",
+    )
+    validate.add_argument(
         "--today",
         type=_iso_date,
         metavar="YYYY-MM-DD",
@@ -81,7 +87,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         if args.command == "validate":
             today = args.today or datetime.now(settings.timezone).date()
-            return _validate(settings, args.paths, today=today, strict=args.strict)
+            return _validate(
+                settings, args.paths, today=today, strict=args.strict, guess=args.guess
+            )
         if args.command == "preview":
             return _preview(settings, args.host, args.port, keep_data=args.keep_data)
         return _run(settings)
@@ -111,13 +119,22 @@ def _iso_date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date written YYYY-MM-DD") from None
 
 
-def _validate(settings: Settings, paths: list[Path], *, today: date, strict: bool) -> int:
+def _validate(
+    settings: Settings, paths: list[Path], *, today: date, strict: bool, guess: bool
+) -> int:
     if paths:
         result = load_content(paths, context=settings.content_paths, today=today, strict=strict)
     else:
         result = load_content(settings.content_paths, today=today, strict=strict)
     for problem in result.problems:
         print(problem)
+    if guess:
+        reports = [
+            guess_bank(bank_id, result.catalog.banks[bank_id].questions)
+            for bank_id in result.checked_banks
+            if bank_id in result.catalog.banks and result.catalog.banks[bank_id].questions
+        ]
+        print("\n".join(format_report(reports)))
     print(summary(result.problems, result.files))
     return 0 if result.ok else 1
 

@@ -11,7 +11,8 @@ UTF-16 code units (as Telegram counts).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -24,6 +25,13 @@ TRUE_SHARE_RANGE = (Fraction(2, 5), Fraction(3, 5))
 """True/false keys are 对 in 40-60% of a bank's true/false questions."""
 MIN_SAMPLE = 4
 """Bank-level rates are judged from this many questions of the kind up; fewer are noise."""
+
+CAUTION_LIMIT_SCENARIO = Fraction(1, 2)
+"""The caution-word guesser scores at most 50% on a bank's scenario questions..."""
+CAUTION_LIMIT_SINGLE = Fraction(9, 20)
+"""...and at most 45% over all its single-choice questions."""
+ALWAYS_SCAM_LIMIT = Fraction(3, 5)
+"""Answering 诈骗 to every genuine-or-scam item scores at most 60%."""
 
 POSITIONS: tuple[str, ...] = ("longest", "second", "third", "shortest")
 """The length ranks judged: the first three from the top, and the last."""
@@ -88,6 +96,254 @@ def position_rates(questions: Iterable[Question]) -> dict[str, Rate]:
     return {name: Rate(hits, len(chosen)) for name, hits in totals.items()}
 
 
+# --------------------------------------------------------------------------- caution guesser
+
+# A guesser that knows nothing about fraud but has read many warnings: it likes options that
+# sound careful and dislikes those that do what a scammer asks. The words come from how scams
+# are written (the scammer's asks, the official advice's verbs), not from any bank's answers.
+# It is naive on purpose: words that fit both sides ("立即" 报警 or 转账, "回拨" the official or
+# the scammer's number, "安装" the anti-fraud app) are left out, so a tempting distractor that
+# borrows caution words is counted as the trap it is meant to be.
+CAUTION_WORDS: tuple[str, ...] = (
+    # check and verify
+    "核实",
+    "核对",
+    "核查",
+    "查证",
+    "查询",
+    "确认",
+    "验证",
+    "咨询",
+    "询问",
+    "了解清楚",
+    # official channels and people to ask
+    "官方",
+    "正规",
+    "银行柜台",
+    "柜台",
+    "网点",
+    "营业厅",
+    "当面",
+    "本人",
+    "亲自",
+    "自己拨打",
+    "自行",
+    "家人",
+    "子女",
+    "亲友",
+    "商量",
+    "监管",
+    "持牌",
+    "备案",
+    # report and get help
+    "报警",
+    "110",
+    "96110",
+    "12381",
+    "反诈",
+    "举报",
+    "挂失",
+    "冻结",
+    "止付",
+    "保留证据",
+    "证据",
+    # refuse and stop
+    "拒绝",
+    "挂断",
+    "不理",
+    "拉黑",
+    "删除",
+    "停止",
+    "暂停",
+    "不要",
+    "不轻信",
+    "切勿",
+    "谨慎",
+    "警惕",
+    "小心",
+    "冷静",
+    "理性",
+    "风险",
+    "保护",
+    "不投",
+    "不买",
+    "不交",
+    "不发",
+    "不给",
+    "不借",
+    "不转",
+    "不点",
+    "不信",
+    "别信",
+    # name the danger
+    "骗",
+    "冒充",
+    "假冒",
+    "陷阱",
+    "套路",
+    "可疑",
+    "警示",
+    "非法",
+    "违法",
+    "犯罪",
+)
+RECKLESS_WORDS: tuple[str, ...] = (
+    # move money
+    "转账",
+    "汇款",
+    "转钱",
+    "打款",
+    "付款",
+    "支付",
+    "充值",
+    "垫付",
+    "缴纳",
+    "交钱",
+    "先交",
+    "保证金",
+    "解冻金",
+    "手续费",
+    "入金",
+    "加仓",
+    "投资",
+    "投入",
+    "借钱",
+    "贷款",
+    "网贷",
+    "刷单",
+    # hand over access
+    "验证码",
+    "密码",
+    "共享屏幕",
+    "屏幕共享",
+    "点击链接",
+    "点开链接",
+    "链接",
+    "下载",
+    "扫码",
+    "二维码",
+    "提供",
+    "告诉对方",
+    "透露",
+    "泄露",
+    "发给",
+    "出租",
+    "出借",
+    "出售",
+    # obey and believe
+    "配合",
+    "按对方",
+    "照做",
+    "听从",
+    "相信",
+    "信任",
+    "保密",
+    "领取",
+    "高收益",
+    "高回报",
+    "稳赚",
+    "保本",
+    "翻倍",
+    "内部",
+    "名额有限",
+    # reassure and tempt
+    "放心",
+    "没事",
+    "没关系",
+    "没有风险",
+    "不会有风险",
+    "安全",
+    "可靠",
+    "兜底",
+    "划算",
+    "难得",
+    "白拿",
+    "赚",
+    "试试",
+    "少量",
+    "照办",
+    "按要求",
+    "投",
+    "买",
+)
+NEGATORS = "不别勿拒莫停禁防免"
+"""A reckless word right after one of these ("不转账", "拒绝提供") reads as caution."""
+_NEGATION_WINDOW = 3
+_WORDS = re.compile(
+    "|".join(
+        re.escape(w) for w in sorted({*CAUTION_WORDS, *RECKLESS_WORDS}, key=len, reverse=True)
+    )
+)
+_CAUTION = frozenset(CAUTION_WORDS)
+
+
+def caution_score(text: str) -> int:
+    """Caution words count up, reckless ones down; a negated reckless word counts up."""
+    score = 0
+    for match in _WORDS.finditer(text):
+        word = match.group()
+        if word in _CAUTION:
+            score += 1
+            continue
+        before = text[max(0, match.start() - _NEGATION_WINDOW) : match.start()]
+        score += 1 if any(n in before for n in NEGATORS) else -1
+    return score
+
+
+def caution_chance(question: Question) -> Fraction:
+    """The chance the caution guesser (best score; ties at random) picks the key."""
+    scores = [caution_score(option.text.zh) for option in question.options]
+    best = max(scores)
+    top = [i for i, score in enumerate(scores) if score == best]
+    hits = sum(i in question.correct_indices for i in top)
+    return Fraction(hits, len(top))
+
+
+def _rate(questions: Sequence[Question], chance: Callable[[Question], Fraction]) -> Rate:
+    return Rate(sum((chance(q) for q in questions), Fraction(0)), len(questions))
+
+
+# --------------------------------------------------------------------------- per bank
+
+
+@dataclass(frozen=True, slots=True)
+class Subset:
+    """What each no-knowledge strategy scores on one kind of question."""
+
+    positions: dict[str, Rate]
+    caution: Rate
+
+    @property
+    def total(self) -> int:
+        return self.caution.total
+
+
+def _subset(questions: Sequence[Question]) -> Subset:
+    return Subset(position_rates(questions), _rate(questions, caution_chance))
+
+
+@dataclass(frozen=True, slots=True)
+class BankGuess:
+    bank_id: str
+    single: Subset  # all single-choice questions
+    scenario: Subset  # the single-choice questions with a scenario or scene
+    true_false: Rate  # share of true/false keys that are 对
+    always_scam: Rate  # answering 诈骗 to every genuine-or-scam item
+
+
+def guess_bank(bank_id: str, questions: Sequence[Question]) -> BankGuess:
+    single = [q for q in questions if is_single_choice(q)]
+    pairs = [q for q in questions if q.asks_verdict]
+    scam = sum(q.correct_indices == frozenset({1}) for q in pairs)
+    return BankGuess(
+        bank_id=bank_id,
+        single=_subset(single),
+        scenario=_subset([q for q in single if is_scenario(q)]),
+        true_false=true_share(questions),
+        always_scam=Rate(Fraction(scam), len(pairs)),
+    )
+
+
 def true_share(questions: Iterable[Question]) -> Rate:
     """The share of true/false questions whose key is 对 (the first option)."""
     chosen = [q for q in questions if q.type is QuestionType.TRUE_FALSE]
@@ -105,20 +361,89 @@ def describe_position(name: str) -> str:
 
 
 def bank_findings(bank_id: str, questions: Sequence[Question]) -> list[str]:
-    """Bank-level content-quality warnings: key length ranks, true/false balance."""
+    """Bank-level content-quality warnings: key length ranks, true/false balance, guessing."""
+    report = guess_bank(bank_id, questions)
     found: list[str] = []
-    for name, rate in position_rates(questions).items():
+    for name, rate in report.single.positions.items():
         if rate.over(RANK_LIMIT):
             found.append(
                 f"bank '{bank_id}': the key is {describe_position(name)} in {rate} of "
                 f"{rate.total} single-choice questions; keep each length rank at most "
                 f"{float(RANK_LIMIT):.0%}"
             )
-    true = true_share(questions)
+    true = report.true_false
     low, high = TRUE_SHARE_RANGE
     if true.total >= MIN_SAMPLE and not low * true.total <= true.hits <= high * true.total:
         found.append(
             f"bank '{bank_id}': 对 is the key of {true.hits} of {true.total} true/false "
             f"questions ({true}); keep it between {float(low):.0%} and {float(high):.0%}"
         )
+    for subset, label, limit in (
+        (report.scenario.caution, "scenario questions", CAUTION_LIMIT_SCENARIO),
+        (report.single.caution, "single-choice questions", CAUTION_LIMIT_SINGLE),
+    ):
+        if subset.over(limit):
+            found.append(
+                f"bank '{bank_id}': picking the most cautious-sounding option scores {subset} "
+                f"of {subset.total} {label}; at most {float(limit):.0%}: add tempting "
+                "distractors that sound careful but are wrong"
+            )
+    scam = report.always_scam
+    if scam.over(ALWAYS_SCAM_LIMIT):
+        found.append(
+            f"bank '{bank_id}': answering 诈骗 every time scores {scam} of {scam.total} "
+            f"genuine-or-scam items; at most {float(ALWAYS_SCAM_LIMIT):.0%}: add genuine messages"
+        )
     return found
+
+
+# --------------------------------------------------------------------------- the report
+
+
+def _cell(rate: Rate, limit: Fraction | None = None) -> str:
+    text = str(rate)
+    return text + ("!" if limit is not None and rate.over(limit) else "")
+
+
+def format_report(reports: Sequence[BankGuess]) -> list[str]:
+    """The table ``quizbot validate --guess`` prints; '!' marks a figure over its limit."""
+    head = (
+        f"{'bank':<26}{'questions':<20}{'longest':>8}{'second':>8}{'third':>8}"
+        f"{'shortest':>9}{'caution':>9}"
+    )
+    lines = [
+        "Guessability: the share a no-knowledge strategy gets right ('!': over the limit).",
+        "Limits: longest, second, third, shortest <= 40%; caution <= 50% on scenario "
+        "questions, <= 45% on all single-choice; true/false 对 40-60%; always 诈骗 <= 60%.",
+        head,
+    ]
+    for report in reports:
+        rows: list[tuple[str, Subset, Fraction]] = [
+            (f"single-choice ({report.single.total})", report.single, CAUTION_LIMIT_SINGLE),
+            (f"scenario ({report.scenario.total})", report.scenario, CAUTION_LIMIT_SCENARIO),
+        ]
+        for index, (label, subset, caution_limit) in enumerate(rows):
+            rank_limit = RANK_LIMIT if subset is report.single else None
+            cells = "".join(
+                f"{_cell(subset.positions[name], rank_limit):>{8 if name != 'shortest' else 9}}"
+                for name in POSITIONS
+            )
+            bank = report.bank_id if index == 0 else ""
+            lines.append(f"{bank:<26}{label:<20}{cells}{_cell(subset.caution, caution_limit):>9}")
+        true = report.true_false
+        if true.total:
+            low, high = TRUE_SHARE_RANGE
+            off = true.total >= MIN_SAMPLE and not (
+                low * true.total <= true.hits <= high * true.total
+            )
+            lines.append(
+                f"{'':<26}{f'true/false ({true.total})':<20}对 is the key in {true}"
+                + ("!" if off else "")
+            )
+        if report.always_scam.total:
+            scam = report.always_scam
+            lines.append(
+                f"{'':<26}{f'genuine/scam ({scam.total})':<20}always 诈骗 scores "
+                f"{_cell(scam, ALWAYS_SCAM_LIMIT)}"
+            )
+    return lines

@@ -68,6 +68,8 @@ class LoadResult:
     catalog: Catalog
     problems: list[Problem]
     files: int
+    checked_banks: tuple[str, ...] = ()
+    """Ids of the banks in the files checked (not in context files), in menu order."""
 
     @property
     def errors(self) -> list[Problem]:
@@ -200,7 +202,13 @@ def load_content(
     )
     if today is not None:
         catalog = catalog.served_on(today)
-    return LoadResult(catalog, sorted(state.problems), len(files))
+    checked = sorted(
+        (bank for bank, file, _ in state.banks.values() if file.report),
+        key=lambda bank: (bank.order, bank.id),
+    )
+    return LoadResult(
+        catalog, sorted(state.problems), len(files), tuple(bank.id for bank in checked)
+    )
 
 
 def _lesson_key(lesson: Lesson) -> tuple[str, int, str]:

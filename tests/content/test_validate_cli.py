@@ -50,3 +50,20 @@ def test_a_malformed_today_is_a_usage_error(tmp_path: Path) -> None:
     run = quizbot("validate", "--today", "tomorrow", cwd=tmp_path)
     assert run.returncode == 2
     assert "argument --today: 'tomorrow' is not a date written YYYY-MM-DD" in run.stderr
+
+
+def test_guess_prints_the_figures_of_the_banks_checked(tmp_path: Path) -> None:
+    bank = tmp_path / "demo.yaml"
+    bank.write_text(OLD.replace("reviewed: 2000-01-01", "reviewed: 2026-11-27"), encoding="utf-8")
+    run = quizbot("validate", "--guess", "--today", "2026-12-01", str(bank), cwd=tmp_path)
+    assert run.returncode == 0
+    # q1: 正常办案 (4) or 诈骗 (2, the key): the shortest; no caution word in either option.
+    assert run.stdout.splitlines() == [
+        "Guessability: the share a no-knowledge strategy gets right ('!': over the limit).",
+        "Limits: longest, second, third, shortest <= 40%; caution <= 50% on scenario "
+        "questions, <= 45% on all single-choice; true/false 对 40-60%; always 诈骗 <= 60%.",
+        "bank                      questions            longest  second   third shortest  caution",
+        "demo                      single-choice (1)         0%    100%      0%     100%     100%",
+        "                          scenario (0)               –       –       –        –        –",
+        "1 file checked: 0 errors, 0 warnings",
+    ]
