@@ -12,7 +12,7 @@ UTF-16 code units (as Telegram counts).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -45,26 +45,28 @@ def is_scenario(question: Question) -> bool:
     return question.scenario is not None or question.scene is not None
 
 
-def _lengths(question: Question) -> list[int]:
-    return [tg_len(option.text.zh) for option in question.options]
-
-
-def _position_chance(question: Question, key: int, position: int) -> Fraction:
-    """Chance that option ``key`` sits at 1-based ``position`` when sorted longest first."""
-    lengths = _lengths(question)
+def _key_places(question: Question) -> tuple[int, int, int]:
+    """(options longer than the key, options as long as it including itself, options)."""
+    lengths = [tg_len(option.text.zh) for option in question.options]
+    key = next(i for i, option in enumerate(question.options) if option.correct)
     longer = sum(length > lengths[key] for length in lengths)
-    tied = sum(length == lengths[key] for length in lengths)
-    return Fraction(1, tied) if longer < position <= longer + tied else Fraction(0)
+    return longer, lengths.count(lengths[key]), len(lengths)
+
+
+def _places(count: int) -> tuple[tuple[str, int], ...]:
+    return (("longest", 1), ("second", 2), ("third", 3), ("shortest", count))
 
 
 def key_position_chances(question: Question) -> dict[str, Fraction]:
-    """For a single-choice question: the chance its key is the longest, second, … shortest."""
-    [key] = question.correct_indices
-    count = len(question.options)
-    at = {"longest": 1, "second": 2, "third": 3, "shortest": count}
+    """For a single-choice question: the chance its key is the longest, second, … shortest.
+
+    Sorted longest first with ties in random order, the key takes each place from
+    ``longer + 1`` to ``longer + tied`` with chance ``1/tied``.
+    """
+    longer, tied, count = _key_places(question)
     return {
-        name: _position_chance(question, key, place) if place <= count else Fraction(0)
-        for name, place in at.items()
+        name: Fraction(1, tied) if longer < place <= longer + tied else Fraction(0)
+        for name, place in _places(count)
     }
 
 
@@ -86,14 +88,18 @@ class Rate:
         return f"{self.share:.0%}" if self.total else "–"
 
 
-def position_rates(questions: Iterable[Question]) -> dict[str, Rate]:
-    """What "always pick the longest / second / third / shortest option" scores."""
-    chosen = [q for q in questions if is_single_choice(q)]
-    totals = dict.fromkeys(POSITIONS, Fraction(0))
-    for question in chosen:
-        for name, chance in key_position_chances(question).items():
-            totals[name] += chance
-    return {name: Rate(hits, len(chosen)) for name, hits in totals.items()}
+class _Tally:
+    """A sum of fractions ``hits/denominator`` kept as integers per denominator (fast)."""
+
+    def __init__(self) -> None:
+        self.sums: dict[int, int] = {}
+
+    def add(self, hits: int, denominator: int) -> None:
+        if hits:
+            self.sums[denominator] = self.sums.get(denominator, 0) + hits
+
+    def value(self) -> Fraction:
+        return sum((Fraction(n, d) for d, n in self.sums.items()), Fraction(0))
 
 
 # --------------------------------------------------------------------------- caution guesser
@@ -290,17 +296,18 @@ def caution_score(text: str) -> int:
     return score
 
 
-def caution_chance(question: Question) -> Fraction:
-    """The chance the caution guesser (best score; ties at random) picks the key."""
+def _caution_pick(question: Question) -> tuple[int, int]:
+    """(keys among the options the caution guesser likes best, how many it likes best)."""
     scores = [caution_score(option.text.zh) for option in question.options]
     best = max(scores)
     top = [i for i, score in enumerate(scores) if score == best]
-    hits = sum(i in question.correct_indices for i in top)
-    return Fraction(hits, len(top))
+    return sum(question.options[i].correct for i in top), len(top)
 
 
-def _rate(questions: Sequence[Question], chance: Callable[[Question], Fraction]) -> Rate:
-    return Rate(sum((chance(q) for q in questions), Fraction(0)), len(questions))
+def caution_chance(question: Question) -> Fraction:
+    """The chance the caution guesser (best score; ties at random) picks the key."""
+    hits, top = _caution_pick(question)
+    return Fraction(hits, top)
 
 
 # --------------------------------------------------------------------------- per bank
@@ -318,8 +325,23 @@ class Subset:
         return self.caution.total
 
 
-def _subset(questions: Sequence[Question]) -> Subset:
-    return Subset(position_rates(questions), _rate(questions, caution_chance))
+_Look = tuple[tuple[int, int, int], tuple[int, int]]
+"""What the strategies see of one question: its key's places and the caution guesser's pick."""
+
+
+def _subset(looks: Sequence[_Look]) -> Subset:
+    positions = {name: _Tally() for name in POSITIONS}
+    caution = _Tally()
+    for (longer, tied, count), (hits, top) in looks:
+        for name, place in _places(count):
+            if longer < place <= longer + tied:
+                positions[name].add(1, tied)
+        caution.add(hits, top)
+    total = len(looks)
+    return Subset(
+        {name: Rate(tally.value(), total) for name, tally in positions.items()},
+        Rate(caution.value(), total),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,12 +355,13 @@ class BankGuess:
 
 def guess_bank(bank_id: str, questions: Sequence[Question]) -> BankGuess:
     single = [q for q in questions if is_single_choice(q)]
+    looks = [(_key_places(q), _caution_pick(q)) for q in single]
     pairs = [q for q in questions if q.asks_verdict]
     scam = sum(q.correct_indices == frozenset({1}) for q in pairs)
     return BankGuess(
         bank_id=bank_id,
-        single=_subset(single),
-        scenario=_subset([q for q in single if is_scenario(q)]),
+        single=_subset(looks),
+        scenario=_subset([look for q, look in zip(single, looks, strict=True) if is_scenario(q)]),
         true_false=true_share(questions),
         always_scam=Rate(Fraction(scam), len(pairs)),
     )

@@ -7,6 +7,7 @@ warnings, errors under ``quizbot validate --strict``.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -126,7 +127,13 @@ FILLER_WORDS: tuple[str, ...] = (
     "它",
     "和",
 )
-_STRIP_ORDER = tuple(sorted((*REFUSAL_WORDS, *FILLER_WORDS), key=len, reverse=True))
+_BARE_REFUSAL = re.compile(
+    "(?:"
+    + "|".join(
+        re.escape(w) for w in sorted((*REFUSAL_WORDS, *FILLER_WORDS), key=len, reverse=True)
+    )
+    + ")*"
+)
 
 # Spellings that show an editor meant the "genuine or scam?" pair (checked after NFKC and
 # without spaces), so a near miss gets the exact wording instead of being taken for a
@@ -143,26 +150,17 @@ class Finding:
     key: bool = False  # point at the key rather than the value
 
 
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
 def bare(text: str) -> str:
-    """``text`` without punctuation, symbols and spaces."""
-    return "".join(
-        char for char in text if not unicodedata.category(char).startswith(("P", "S", "Z", "C"))
-    )
+    """``text`` without punctuation, symbols and spaces (letters and digits of any script stay)."""
+    return _NOT_WORD.sub("", text)
 
 
 def is_bare_refusal(text: str) -> bool:
-    """Whether ``text`` says only "no" (拒绝, 不理会, 这是诈骗, 直接挂断电话 …)."""
-    rest = bare(text)
-    if not rest:
-        return True
-    changed = True
-    while rest and changed:
-        changed = False
-        for word in _STRIP_ORDER:
-            if word in rest:
-                rest = rest.replace(word, "")
-                changed = True
-    return not rest
+    """Whether ``text`` is only refusal and filler words (拒绝, 这是诈骗, 直接挂断电话)."""
+    return _BARE_REFUSAL.fullmatch(bare(text)) is not None
 
 
 def _same(options: list[OptionModel], expected: tuple[Text, ...]) -> bool:
