@@ -17,6 +17,29 @@ QUESTIONS = 10_000
 PER_FILE = 500  # 20 files, each well under the 1 MiB cap
 
 
+# Four option sets in turn, so the generated banks are clean under the content-quality rules
+# too (a tempting distractor each, keys at varied length ranks, caution words on both sides):
+# the benchmark measures valid content, the common case.
+OPTION_SETS = (
+    (("点击链接按提示操作", "拨打银行卡背面的电话", "按短信里的官方链接登录核实身份"), 1, 2),
+    (("回复短信询问详情", "按短信里的客服电话回拨核实", "打开自己手机里的银行APP查看"), 2, 1),
+    (("在银行APP里查看账户", "点开链接看看是不是官网", "先按提示解除限制再说"), 0, 1),
+    (("到银行网点当面问", "按短信提示回拨官方客服核实再操作", "把验证码发给客服核实"), 0, 1),
+)
+
+
+def options(n: int) -> str:
+    texts, key, tempting = OPTION_SETS[n % len(OPTION_SETS)]
+    lines = []
+    for index, text in enumerate(texts):
+        lines.append(f"      - zh: {text}\n        en: Option {index + 1}\n")
+        if index == key:
+            lines.append("        correct: true\n")
+        if index == tempting:
+            lines.append("        tempting: true\n")
+    return "".join(lines)
+
+
 def question(n: int) -> str:
     return f"""\
   - id: gen-{n:05d}
@@ -30,14 +53,7 @@ def question(n: int) -> str:
       zh: 第{n}题：收到这样的短信，你该怎么做？
       en: Question {n}. You get this text message. What do you do?
     options:
-      - zh: 点击链接按提示操作
-        en: Tap the link and follow the steps
-      - zh: 不点链接，拨打银行卡背面的官方电话核实
-        en: Don't tap; call the number on the back of your card
-        correct: true
-      - zh: 回复短信询问详情
-        en: Reply to ask for details
-    explanation:
+{options(n)}    explanation:
       zh: 未知链接不点击；核实请用官方渠道。
       en: Don't tap unknown links; check through official channels.
     source:
@@ -78,7 +94,7 @@ def measure() -> list[Row]:
         load_content([folder])
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-    assert result.ok
+    assert result.problems == [], result.problems[:3]
     assert len(result.catalog.questions) == QUESTIONS
     return [
         Row(

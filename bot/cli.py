@@ -8,6 +8,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,7 @@ from bot.config import (
     secrets_of,
 )
 from bot.content.campaigns import CampaignFileModel
+from bot.content.guess import format_report, guess_bank
 from bot.content.loader import load_content
 from bot.content.problems import summary
 from bot.content.schema import BankFileModel, LessonFileModel
@@ -72,6 +74,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     validate.add_argument(
         "paths", nargs="*", type=Path, help="files or folders (default: the configured folders)"
     )
+    validate.add_argument(
+        "--strict",
+        action="store_true",
+        help="content-quality and freshness warnings are errors (exit 1)",
+    )
+    validate.add_argument(
+        "--guess",
+        action="store_true",
+        help="also print what no-knowledge guessing strategies score per bank",
+    )
+    validate.add_argument(
+        "--today",
+        type=_iso_date,
+        metavar="YYYY-MM-DD",
+        help="check review dates and expiry as of this day (default: today in TIMEZONE)",
+    )
     schema = commands.add_parser("schema", help="print the JSON Schema of a content file")
     which = schema.add_mutually_exclusive_group()
     which.add_argument(
@@ -112,7 +130,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in ("backup", "restore"):
             return _backup_or_restore(settings, args)
         if args.command == "validate":
-            return _validate(settings, args.paths)
+            today = args.today or datetime.now(settings.timezone).date()
+            return _validate(
+                settings, args.paths, today=today, strict=args.strict, guess=args.guess
+            )
         if args.command == "preview":
             return _preview(settings, args.host, args.port, keep_data=args.keep_data)
         return _run(settings, args.preview_host, args.preview_port)
@@ -135,14 +156,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
-def _validate(settings: Settings, paths: list[Path]) -> int:
+def _iso_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date written YYYY-MM-DD") from None
+
+
+def _validate(
+    settings: Settings, paths: list[Path], *, today: date, strict: bool, guess: bool
+) -> int:
     if paths:
-        result = load_content(paths, context=settings.content_paths)
+        result = load_content(paths, context=settings.content_paths, today=today, strict=strict)
     else:
         campaigns = [settings.campaigns_dir] if settings.campaigns_dir.is_dir() else []
-        result = load_content([*settings.content_paths, *campaigns])
+        result = load_content([*settings.content_paths, *campaigns], today=today, strict=strict)
     for problem in result.problems:
         print(problem)
+    if guess:
+        reports = [
+            guess_bank(bank_id, result.catalog.banks[bank_id].questions)
+            for bank_id in result.checked_banks
+            if bank_id in result.catalog.banks and result.catalog.banks[bank_id].questions
+        ]
+        print("\n".join(format_report(reports)))
     print(summary(result.problems, result.files))
     return 0 if result.ok else 1
 

@@ -12,12 +12,14 @@ import gc
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from bot.content import guess, rules, scenes
 from bot.content.campaigns import PendingCampaign, load_campaign, resolve_campaigns
 from bot.content.problems import Problem, Severity
 from bot.content.schema import (
@@ -32,6 +34,7 @@ from bot.content.schema import (
 from bot.content.yamlnodes import Mark, YamlError, compose, load_fast, load_reference, locate
 from bot.domain import limits
 from bot.domain.content import (
+    DEFAULT_REVIEW_EVERY_DAYS,
     Bank,
     Catalog,
     Lesson,
@@ -39,6 +42,11 @@ from bot.domain.content import (
     Question,
     QuestionType,
     Text,
+    Verdict,
+    is_expired,
+    is_overdue,
+    review_due,
+    scene_text_both,
 )
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -61,6 +69,8 @@ class LoadResult:
     catalog: Catalog
     problems: list[Problem]
     files: int
+    checked_banks: tuple[str, ...] = ()
+    """Ids of the banks in the files checked (not in context files), in menu order."""
 
     @property
     def errors(self) -> list[Problem]:
@@ -106,6 +116,8 @@ class _File:
 
 @dataclass
 class _State:
+    today: date | None = None  # None: no freshness checks and nothing expires
+    strict: bool = False  # quality warnings become errors
     problems: list[Problem] = field(default_factory=list)
     banks: dict[str, tuple[Bank, _File, Where]] = field(default_factory=dict)
     questions: dict[str, tuple[Question, _File, Where]] = field(default_factory=dict)
@@ -114,6 +126,7 @@ class _State:
     draws: list[tuple[Bank, _File, Where]] = field(default_factory=list)
     lesson_topics: list[tuple[Lesson, _File, Where]] = field(default_factory=list)
     campaigns: list[PendingCampaign] = field(default_factory=list)  # bot.content.campaigns
+    groups: dict[str, list[tuple[Question, _File, Where]]] = field(default_factory=dict)
     digest: Any = field(default_factory=hashlib.sha256)
 
     def add(self, file: _File, where: Where, severity: Severity, message: str) -> None:
@@ -126,6 +139,10 @@ class _State:
 
     def warning(self, file: _File, where: Where, message: str) -> None:
         self.add(file, where, Severity.WARNING, message)
+
+    def quality(self, file: _File, where: Where, message: str) -> None:
+        """A content-quality or freshness finding: a warning, an error under ``--strict``."""
+        self.add(file, where, Severity.ERROR if self.strict else Severity.WARNING, message)
 
 
 def find_files(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
@@ -144,13 +161,23 @@ def find_files(paths: Iterable[Path]) -> tuple[list[Path], list[Problem]]:
     return files, problems
 
 
-def load_content(paths: Sequence[Path], *, context: Sequence[Path] = ()) -> LoadResult:
+def load_content(
+    paths: Sequence[Path],
+    *,
+    context: Sequence[Path] = (),
+    today: date | None = None,
+    strict: bool = False,
+) -> LoadResult:
     """Load every YAML file under ``paths``; ``context`` files only resolve references.
 
     Context lets an editor validate one new file and still see clashes with, and references
     to, the content already in the configured folders.
+
+    ``today`` (the local date in the bot's time zone; the caller reads the clock) turns on the
+    freshness checks and leaves out of the catalog what has expired by then; without it nothing
+    expires. ``strict`` makes content-quality and freshness warnings errors.
     """
-    state = _State()
+    state = _State(today=today, strict=strict)
     files, state.problems = find_files(paths)
     seen = {p.resolve() for p in files}
     context_files = [p for p in find_files(context)[0] if p.resolve() not in seen]
@@ -167,6 +194,7 @@ def load_content(paths: Sequence[Path], *, context: Sequence[Path] = ()) -> Load
             gc.enable()
     _check_references(state)
     campaigns = resolve_campaigns(state)
+    _check_expiry(state)
     catalog = Catalog(
         banks={bank_id: bank for bank_id, (bank, _, _) in state.banks.items()},
         lessons=tuple(
@@ -176,7 +204,15 @@ def load_content(paths: Sequence[Path], *, context: Sequence[Path] = ()) -> Load
         version=state.digest.hexdigest()[:12],
         campaigns=campaigns,
     )
-    return LoadResult(catalog, sorted(state.problems), len(files))
+    if today is not None:
+        catalog = catalog.served_on(today)
+    checked = sorted(
+        (bank for bank, file, _ in state.banks.values() if file.report),
+        key=lambda bank: (bank.order, bank.id),
+    )
+    return LoadResult(
+        catalog, sorted(state.problems), len(files), tuple(bank.id for bank in checked)
+    )
 
 
 def _lesson_key(lesson: Lesson) -> tuple[str, int, str]:
@@ -308,9 +344,13 @@ def _describe(model: type[BaseModel], error: Any) -> str:
         if kind == "string_type" and isinstance(value, bool | int | float):
             quote = f" (YAML read it as {_type_name(value)}; put the text in quotes)"
         return f"'{name}' must be {wanted}, not {_type_name(value)}{quote}"
+    if kind == "value_error":
+        return f"'{name}' {ctx.get('error', error['msg'])}"
     if kind == "literal_error":
         expected = ctx.get("expected", "one of the allowed values")
         return f"'{name}' must be {expected}, not {value!r}"
+    if kind == "string_pattern_mismatch" and name == "time":
+        return f"'time' must be a clock time written HH:MM such as 09:41, not {value!r}"
     if kind == "string_pattern_mismatch":
         return (
             f"'{name}' {value!r} is not a valid id: use lower-case letters, digits, "
@@ -349,7 +389,7 @@ def _allowed_keys(model: type[BaseModel], loc: Sequence[int | str]) -> list[str]
         current = _inner_model(info.annotation)
         if current is None:
             return []
-    return list(current.model_fields)
+    return [info.alias or field for field, info in current.model_fields.items()]
 
 
 def _inner_model(annotation: Any) -> type[BaseModel] | None:
@@ -432,6 +472,18 @@ def _add_bank(state: _State, file: _File, parsed: BankFileModel) -> None:
             continue
         state.questions[question.id] = (question, file, where)
         questions.append(question)
+        if question.group is not None:
+            state.groups.setdefault(question.group, []).append(
+                (question, file, At((*loc, "group")))
+            )
+        _check_freshness(
+            state,
+            file,
+            loc,
+            f"question '{question.id}'",
+            (question.reviewed, question.expires),
+            info.review_every_days,
+        )
     bank = Bank(
         id=info.id,
         topic=info.topic,
@@ -441,6 +493,7 @@ def _add_bank(state: _State, file: _File, parsed: BankFileModel) -> None:
         questions=tuple(questions),
         draw_from=tuple(info.draw_from),
         order=info.order,
+        review_every_days=info.review_every_days,
     )
     previous_bank = state.banks.get(info.id)
     if previous_bank is not None:
@@ -448,6 +501,8 @@ def _add_bank(state: _State, file: _File, parsed: BankFileModel) -> None:
         state.error(file, bank_mark, f"duplicate bank id '{info.id}' (first defined at {first})")
         return
     state.banks[info.id] = (bank, file, bank_mark)
+    for message in guess.bank_findings(info.id, questions):
+        state.quality(file, bank_mark, message)
     if not parsed.questions and not info.draw_from:
         state.error(file, bank_mark, "the bank has no questions and draws from no other bank")
     if info.draw_from:
@@ -492,6 +547,8 @@ def _check_question(state: _State, file: _File, q: QuestionModel, loc: list[int 
     _check_text(state, file, q.source, [*loc, "source"], "source", limit=300)
     if q.scenario is not None:
         _check_text(state, file, q.scenario, [*loc, "scenario"], "scenario", limit=limits.SCENARIO)
+    if q.scene is not None:
+        _check_scene_texts(state, file, q, loc)
     if q.detail is not None:
         _check_text(state, file, q.detail, [*loc, "detail"], "detail", limit=1500)
     seen: dict[str, int] = {}
@@ -511,7 +568,51 @@ def _check_question(state: _State, file: _File, q: QuestionModel, loc: list[int 
                 f"{where}: option {index + 1} repeats option {seen[option.zh.strip()] + 1}",
             )
         seen.setdefault(option.zh.strip(), index)
-    return not any(p.severity is Severity.ERROR for p in state.problems[before:])
+    if _has_error(state, before):
+        return False
+    findings: list[rules.Finding] = []
+    if q.scene is not None:
+        findings += scenes.check(q.scene, where, has_scenario=q.scenario is not None)
+    findings += rules.check(q)  # the rules assume a well-formed question
+    for finding in findings:
+        at = At((*loc, *finding.loc), finding.key)
+        if finding.level == "error":
+            state.error(file, at, finding.message)
+        else:  # never makes the question unusable, even as an error under --strict
+            state.quality(file, at, finding.message)
+    return not any(finding.level == "error" for finding in findings)
+
+
+def _check_scene_texts(state: _State, file: _File, q: QuestionModel, loc: list[int | str]) -> None:
+    assert q.scene is not None
+    sender = q.scene.sender
+    base = [*loc, "scene", "sender"]
+    if not sender.zh.strip():
+        state.error(file, At((*base, "zh")), "scene sender: the Chinese text is empty")
+    for lang, value in (("zh", sender.zh.strip()), ("en", (sender.en or "").strip())):
+        if limits.tg_len(value) > scenes.SENDER_CHARS:
+            state.error(
+                file,
+                At((*base, lang)),
+                f"scene sender ({lang}) is {limits.tg_len(value)} characters; "
+                f"the limit is {scenes.SENDER_CHARS}",
+            )
+    if not (sender.en or "").strip() and not sender.zh.isascii():
+        # A number needs no translation; a name such as 王总 does.
+        state.warning(file, At(tuple(base), key=True), "scene sender: no English translation")
+    for index, bubble in enumerate(q.scene.messages):
+        _check_text(
+            state,
+            file,
+            bubble.text,
+            [*loc, "scene", "messages", index, "text"],
+            f"scene message {index + 1}",
+            limit=scenes.MESSAGE_CHARS,
+        )
+
+
+def _has_error(state: _State, since: int) -> bool:
+    return any(p.severity is Severity.ERROR for p in state.problems[since:])
 
 
 def _check_text(
@@ -559,19 +660,29 @@ def _text(model: TextModel | OptionModel) -> Text:
 
 
 def _question(model: QuestionModel, bank_id: str, topic: str) -> Question:
+    scene = scenes.to_domain(model.scene) if model.scene else None
+    if model.scenario:
+        scenario: Text | None = _text(model.scenario)
+    else:  # the text version every layer shows where the picture cannot be
+        scenario = scene_text_both(scene) if scene else None
     return Question(
         id=model.id,
         bank_id=bank_id,
         topic=topic,
         type=QuestionType(model.type),
         text=_text(model.text),
-        options=tuple(Option(_text(o), o.correct) for o in model.options),
+        options=tuple(Option(_text(o), o.correct, o.tempting) for o in model.options),
         explanation=_text(model.explanation),
         source=_text(model.source),
         difficulty=model.difficulty,
         tags=tuple(model.tags),
-        scenario=_text(model.scenario) if model.scenario else None,
+        scenario=scenario,
         detail=_text(model.detail) if model.detail else None,
+        reviewed=model.reviewed,
+        expires=model.expires,
+        group=model.group,
+        verdict=Verdict(model.verdict) if model.verdict else None,
+        scene=scene,
     )
 
 
@@ -601,6 +712,8 @@ def _add_lessons(state: _State, file: _File, parsed: LessonFileModel) -> None:
             action=_text(model.action),
             source=_text(model.source),
             check=model.check,
+            reviewed=model.reviewed,
+            expires=model.expires,
         )
         previous = state.lessons.get(lesson.id)
         if previous is not None:
@@ -610,6 +723,14 @@ def _add_lessons(state: _State, file: _File, parsed: LessonFileModel) -> None:
             )
             continue
         state.lessons[lesson.id] = (lesson, file, mark)
+        _check_freshness(
+            state,
+            file,
+            loc,
+            f"lesson '{lesson.id}'",
+            (lesson.reviewed, lesson.expires),
+            DEFAULT_REVIEW_EVERY_DAYS,
+        )
         state.lesson_topics.append((lesson, file, At((*loc, "topic"))))
         if lesson.check is not None:
             state.lesson_checks.append((lesson, file, At((*loc, "check"))))
@@ -638,6 +759,15 @@ def _check_lesson(state: _State, file: _File, model: LessonModel, loc: list[int 
 
 
 def _check_references(state: _State) -> None:
+    for group, members in state.groups.items():
+        if len(members) == 1:
+            question, file, mark = members[0]
+            state.quality(
+                file,
+                mark,
+                f"group '{group}' has only question '{question.id}': a group joins questions "
+                "that test the same fact (check the spelling)",
+            )
     for bank, file, mark in state.draws:
         for source in bank.draw_from:
             if source == bank.id:
@@ -666,4 +796,83 @@ def _check_references(state: _State) -> None:
                 mark,
                 f"lesson '{lesson.id}' checks with question '{lesson.check}', "
                 f"which does not exist{suggestion}",
+            )
+
+
+# --- freshness --------------------------------------------------------------------------------
+
+
+def _check_freshness(
+    state: _State,
+    file: _File,
+    loc: list[int | str],
+    name: str,
+    dates: tuple[date | None, date | None],
+    every_days: int,
+) -> None:
+    """Missing, overdue or future ``reviewed`` dates; an ``expires`` date that has passed."""
+    today = state.today
+    if today is None:
+        return
+    reviewed, expires = dates
+    if reviewed is None:
+        state.quality(
+            file,
+            At((*loc, "id")),
+            f"{name} has no 'reviewed' date: add 'reviewed: YYYY-MM-DD' once it has been "
+            "checked against its source",
+        )
+    elif reviewed > today:
+        state.quality(
+            file,
+            At((*loc, "reviewed")),
+            f"{name}: reviewed {reviewed.isoformat()} is after today ({today.isoformat()})",
+        )
+    elif is_overdue(reviewed, every_days, today):
+        state.quality(
+            file,
+            At((*loc, "reviewed")),
+            f"{name} is overdue for review: reviewed {reviewed.isoformat()}, due by "
+            f"{review_due(reviewed, every_days).isoformat()} (every {every_days} days)",
+        )
+    if is_expired(expires, today):
+        assert expires is not None
+        state.warning(
+            file,
+            At((*loc, "expires")),
+            f"{name} expired on {expires.isoformat()} and is not served",
+        )
+
+
+def _check_expiry(state: _State) -> None:
+    """What expiry does to the rest: lessons lose their check, banks may run short."""
+    today = state.today
+    if today is None:
+        return
+    for lesson, file, mark in state.lesson_checks:
+        entry = state.questions.get(lesson.check or "")
+        if entry is None or is_expired(lesson.expires, today):
+            continue
+        question = entry[0]
+        if is_expired(question.expires, today):
+            assert question.expires is not None
+            state.warning(
+                file,
+                mark,
+                f"lesson '{lesson.id}': its check question '{question.id}' expired on "
+                f"{question.expires.isoformat()}, so the lesson is sent without a check",
+            )
+    for bank, file, mark in state.banks.values():
+        pool = list(bank.questions)
+        for source in bank.draw_from:
+            if source in state.banks and source != bank.id:
+                pool.extend(state.banks[source][0].questions)
+        expired = sum(is_expired(q.expires, today) for q in pool)
+        served = len(pool) - expired
+        if expired and served < bank.questions_per_quiz:
+            state.quality(
+                file,
+                mark,
+                f"bank '{bank.id}' has {served} question{'s' if served != 1 else ''} left to "
+                f"serve after {expired} expired; one quiz needs {bank.questions_per_quiz}",
             )

@@ -408,7 +408,7 @@ def pool_questions(campaign: Campaign, banks: Mapping[str, Bank]) -> tuple[Quest
 
 def question_group(question: Question) -> str | None:
     """The near-duplicate group of a question, if the content has one (issue 12 adds it)."""
-    group = getattr(question, "group", None)
+    group = question.group
     return group if isinstance(group, str) and group else None
 
 

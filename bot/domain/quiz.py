@@ -88,7 +88,7 @@ def select_questions(
     today: date,
     rng: random.Random,
 ) -> list[str]:
-    """Pick ``n`` question ids, most useful first.
+    """Pick ``n`` question ids, most useful first, at most one per ``group``.
 
     Tiers, in order:
 
@@ -96,13 +96,17 @@ def select_questions(
     2. never seen (no card, or a card in box 0);
     3. everything else, by due date, then box (weakest first).
 
-    Within a tier the order is random (tier 3: random only among equal ``(due, box)``).
-    Duplicate ids in ``pool`` count once; ``n`` beyond the pool returns the whole pool.
-    The result depends only on the arguments, so a seeded ``rng`` reproduces it.
+    Within a tier the order is random (tier 3: random only among equal ``(due, box)``); a group
+    takes one place in its tier's shuffle, so a fact asked three ways is not drawn three times
+    as often. A group's first question in this order stands for it; the others are left out,
+    even when that leaves fewer than ``n``. Duplicate ids in ``pool`` count once; ``n`` beyond
+    the pool returns the whole pool. The result depends only on the arguments, so a seeded
+    ``rng`` reproduces it.
     """
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
-    ids = list(dict.fromkeys(q.id for q in pool))
+    groups = _groups(pool)
+    ids = list(groups)
     wrong_due: list[str] = []
     unseen: list[str] = []
     rest: list[str] = []
@@ -114,24 +118,94 @@ def select_questions(
             wrong_due.append(qid)
         else:
             rest.append(qid)
-    rng.shuffle(wrong_due)
-    rng.shuffle(unseen)
-    rng.shuffle(rest)
+    wrong_due = _shuffle_by_group(wrong_due, groups, rng)
+    unseen = _shuffle_by_group(unseen, groups, rng)
+    rest = _shuffle_by_group(rest, groups, rng)
     # sort is stable: the shuffle above is the tie-break among equal (due, box).
     rest.sort(key=lambda qid: (cards[qid].due, cards[qid].box))
-    return (wrong_due + unseen + rest)[:n]
+    return _one_per_group(wrong_due + unseen + rest, groups)[:n]
+
+
+def draw_questions(pool: Sequence[Question], n: int, rng: random.Random) -> list[str]:
+    """``n`` question ids in random order, at most one per ``group`` (group quiz events).
+
+    Without groups this is exactly ``rng.shuffle`` of the distinct ids, cut to ``n``.
+    """
+    if n < 0:
+        raise ValueError(f"n must be >= 0, got {n}")
+    groups = _groups(pool)
+    return _one_per_group(_shuffle_by_group(list(groups), groups, rng), groups)[:n]
+
+
+def _groups(pool: Sequence[Question]) -> dict[str, str | None]:
+    """Distinct ids in pool order, each with its group (None: a group of its own)."""
+    groups: dict[str, str | None] = {}
+    for question in pool:
+        groups.setdefault(question.id, question.group)
+    return groups
+
+
+def _shuffle_by_group(
+    ids: list[str], groups: Mapping[str, str | None], rng: random.Random
+) -> list[str]:
+    """A random order in which each group's members sit together, in random order.
+
+    Each group is one unit of the shuffle. Ungrouped ids are units of one, so without groups
+    this consumes ``rng`` exactly like ``rng.shuffle(ids)``.
+    """
+    units: list[list[str]] = []
+    index: dict[str, int] = {}
+    for qid in ids:
+        group = groups.get(qid)
+        if group is None:
+            units.append([qid])
+        elif group in index:
+            units[index[group]].append(qid)
+        else:
+            index[group] = len(units)
+            units.append([qid])
+    rng.shuffle(units)
+    for unit in units:
+        if len(unit) > 1:
+            rng.shuffle(unit)
+    return [qid for unit in units for qid in unit]
+
+
+def _one_per_group(ordered: list[str], groups: Mapping[str, str | None]) -> list[str]:
+    taken: set[str] = set()
+    kept: list[str] = []
+    for qid in ordered:
+        group = groups.get(qid)
+        if group is not None:
+            if group in taken:
+                continue
+            taken.add(group)
+        kept.append(qid)
+    return kept
 
 
 def shuffle_options(n_options: int, rng: random.Random) -> tuple[int, ...]:
     """A random display order: ``order[display_position] == bank_option_index``.
 
     Shuffling stops people memorising "it's always B"; storing the order lets us grade later.
+    Use :func:`option_order` for a question: some questions keep their order.
     """
     if n_options < 1:
         raise ValueError(f"n_options must be >= 1, got {n_options}")
     order = list(range(n_options))
     rng.shuffle(order)
     return tuple(order)
+
+
+def option_order(question: Question, rng: random.Random) -> tuple[int, ...]:
+    """The display order of ``question``'s options: shuffled, except where order carries meaning.
+
+    True/false always reads 对 then 错, and a "genuine or scam?" item 真的（正规） then 诈骗
+    (``Question.fixed_order``); ``rng`` is not used for them.
+    """
+    if question.fixed_order:
+        return tuple(range(len(question.options)))
+    return shuffle_options(len(question.options), rng)
 
 
 def to_bank_indices(order: Sequence[int], displayed_positions: Iterable[int]) -> frozenset[int]:

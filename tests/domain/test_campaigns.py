@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -36,17 +36,10 @@ from bot.domain.campaigns import (
     unit_board,
     verify_wait,
 )
-from bot.domain.content import Question, Text
+from bot.domain.content import Text
 from tests.domain.factories import question
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-@dataclass(frozen=True, slots=True)
-class GroupedQuestion(Question):
-    """A question with the near-duplicate ``group`` key that issue 12 adds to the model."""
-
-    group: str | None = None
 
 
 def campaign(**changes: object) -> Campaign:
@@ -241,9 +234,7 @@ def pool_of(cells: dict[tuple[str, int], int], groups: dict[str, str] | None = N
             qid = f"{topic}-{difficulty}-{i}"
             q = replace(question(qid, difficulty=difficulty), topic=topic)
             group = (groups or {}).get(qid)
-            questions.append(
-                GroupedQuestion(**{f: getattr(q, f) for f in q.__slots__}, group=group)
-            )
+            questions.append(replace(q, group=group))
     return questions
 
 
