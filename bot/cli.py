@@ -250,7 +250,7 @@ def _run(settings: Settings, preview_host: str, preview_port: int) -> int:
     from bot.services.content import ContentStore
     from bot.startup import serve  # keeps `validate` and `schema` quick to start
 
-    content = ContentStore(settings.content_paths)
+    content = ContentStore(settings.content_paths, timezone=settings.timezone)
     result = content.reload()
     if not result.ok:
         for problem in result.problems:

@@ -46,7 +46,7 @@ from bot.domain.campaigns import (
     unit_board,
     verify_wait,
 )
-from bot.domain.quiz import shuffle_options
+from bot.domain.quiz import option_order
 from bot.domain.session import QuizSession
 from bot.services.content import ContentStore
 from bot.storage.repository import Repository
@@ -346,7 +346,7 @@ class CampaignService:
             local_day=day,
             per_day=campaign.attempts_per_day,
             question_ids=[q.id for q in questions],
-            option_orders=[shuffle_options(len(q.options), rng) for q in questions],
+            option_orders=[option_order(q, rng) for q in questions],
             now=now,
             deadline=now + campaign.time_limit,
         )

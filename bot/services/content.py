@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 
 from bot.content.loader import LoadResult, load_content
@@ -12,14 +13,48 @@ from bot.domain.content import Catalog
 log = logging.getLogger(__name__)
 
 
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 class ContentStore:
-    def __init__(self, paths: Sequence[Path], catalog: Catalog | None = None) -> None:
+    """What the bot serves: the loaded content without what has expired today.
+
+    ``expires:`` dates are read in ``timezone`` (the bot's TIMEZONE); an item expiring while
+    the bot runs stops being served at that local midnight, without a reload.
+    """
+
+    def __init__(
+        self,
+        paths: Sequence[Path],
+        catalog: Catalog | None = None,
+        *,
+        timezone: tzinfo = UTC,
+        clock: Callable[[], datetime] = _utc_now,
+    ) -> None:
         self.paths = tuple(paths)
-        self.catalog = catalog if catalog is not None else Catalog()
+        self.timezone = timezone
+        self.clock = clock
+        self._loaded = catalog if catalog is not None else Catalog()
+        self._served: tuple[date, Catalog] | None = None
+
+    def today(self) -> date:
+        return self.clock().astimezone(self.timezone).date()
+
+    @property
+    def catalog(self) -> Catalog:
+        today = self.today()
+        if self._served is None or self._served[0] != today:
+            self._served = (today, self._loaded.served_on(today))
+        return self._served[1]
+
+    @catalog.setter
+    def catalog(self, catalog: Catalog) -> None:
+        self._loaded, self._served = catalog, None
 
     def reload(self) -> LoadResult:
         """Load the folders again; keep the previous catalog when anything is wrong."""
-        result = load_content(self.paths)
+        result = load_content(self.paths, today=self.today())
         if result.ok:
             if result.catalog.version != self.catalog.version:
                 log.info(

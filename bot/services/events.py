@@ -43,7 +43,13 @@ from bot.domain.events import (
     wait_before_skip,
 )
 from bot.domain.limits import tg_len
-from bot.domain.quiz import grade_answer, question_version, shuffle_options, to_bank_indices
+from bot.domain.quiz import (
+    draw_questions,
+    grade_answer,
+    option_order,
+    question_version,
+    to_bank_indices,
+)
 from bot.services.common import Origin
 from bot.services.content import ContentStore
 from bot.services.staff import Staff
@@ -263,9 +269,7 @@ class EventService:
         """Pick and shuffle the questions; returns them and whether fewer than asked exist."""
         rng = self.rng_factory()
         pool = self.content.catalog.bank_questions(bank.id)
-        ids = list(dict.fromkeys(q.id for q in pool))
-        rng.shuffle(ids)
-        chosen = ids[:questions]
+        chosen = draw_questions(pool, questions, rng)  # at most one question per group
         catalog = self.content.catalog.questions
         planned = []
         for qid in chosen:
@@ -273,7 +277,7 @@ class EventService:
             own_message = question.scenario is not None and not scenario_fits_poll(
                 tg_len(question.scenario.get(language)), tg_len(question.text.get(language))
             )
-            planned.append((qid, shuffle_options(len(question.options), rng), own_message))
+            planned.append((qid, option_order(question, rng), own_message))
         return planned, len(chosen) < questions
 
     async def create(

@@ -19,10 +19,10 @@ from bot.domain.quiz import (
     QuizResult,
     grade_answer,
     learn,
+    option_order,
     points_for,
     question_version,
     select_questions,
-    shuffle_options,
     to_bank_indices,
 )
 from bot.domain.session import AnswerRecord, QuizSession, SessionKind
@@ -156,9 +156,7 @@ class QuizService:
         question_ids = [qid for qid in question_ids if qid in catalog.questions]
         if not question_ids:
             return None
-        orders = [
-            shuffle_options(len(catalog.questions[qid].options), rng) for qid in question_ids
-        ]
+        orders = [option_order(catalog.questions[qid], rng) for qid in question_ids]
         return await self.repo.quizzes.create_session(
             user_id, bank_id, kind, question_ids, orders, now
         )
