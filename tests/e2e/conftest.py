@@ -23,6 +23,7 @@ LESSONS = """\
 format: 1
 lessons:
   - id: demo-l01
+    reviewed: 2026-11-27
     topic: telecom_fraud
     order: 1
     title:
@@ -42,6 +43,7 @@ lessons:
       zh: 《中华人民共和国反电信网络诈骗法》
       en: Anti-Telecom and Online Fraud Law of the PRC
   - id: demo-l02
+    reviewed: 2026-11-27
     topic: card_skimming
     order: 2
     title:
