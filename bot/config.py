@@ -301,7 +301,7 @@ def _host(key: str, value: str) -> str:
 
 
 def _port(key: str, value: str) -> int:
-    if not value.isdigit() or not 1 <= int(value) <= 65535:
+    if not re.fullmatch(r"[0-9]{1,5}", value, re.ASCII) or not 1 <= int(value) <= 65535:
         raise ConfigError(f"{key}={value!r} is not a port number from 1 to 65535")
     return int(value)
 

@@ -117,3 +117,9 @@ def test_a_bad_proxy_is_one_sentence_without_its_password(proxy: str) -> None:
     with pytest.raises(ConfigError, match="TELEGRAM_PROXY") as caught:
         load_settings({"TELEGRAM_PROXY": proxy.replace("//", "//user:secretpw@")}, env_file=None)
     assert "secretpw" not in str(caught.value)
+
+
+@pytest.mark.parametrize("port", ["²", "８０", "0", "65536", "-1", "8 0"])
+def test_a_port_that_is_not_ascii_digits_is_one_sentence(port: str) -> None:
+    with pytest.raises(ConfigError, match=r"METRICS_PORT=.* is not a port number"):
+        load_settings({"METRICS_PORT": port}, env_file=None)

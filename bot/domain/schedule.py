@@ -12,6 +12,7 @@ from datetime import date, datetime, time
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from bot.domain.args import half_width
 from bot.domain.content import Lesson
 from bot.domain.quiz import CardState
 
@@ -77,15 +78,16 @@ def is_due(
     return local >= send_at.replace(tzinfo=None) and not quiet.contains(local)
 
 
-_HHMM = re.compile(r"([0-9]{1,2})[:：]([0-9]{2})")
+_HHMM = re.compile(r"([0-9]{1,2}):([0-9]{2})", re.ASCII)
 
 
 def parse_hhmm(text: str) -> time | None:
     """Parse ``H:MM`` or ``HH:MM`` (surrounding spaces ignored), else None.
 
-    The full-width colon ``：`` is accepted too: Chinese input methods type it by default.
+    Full-width digits and colon (``２０：００``) are accepted too: Chinese input methods type
+    them by default.
     """
-    match = _HHMM.fullmatch(text.strip())
+    match = _HHMM.fullmatch(half_width(text.strip()))
     if match is None:
         return None
     hour, minute = int(match.group(1)), int(match.group(2))

@@ -27,6 +27,7 @@ from telegram.ext import (
 from bot import charts
 from bot.actions import Join, SpeedBonus
 from bot.context import Services, services
+from bot.domain.args import number
 from bot.domain.content import Bank, Question
 from bot.domain.events import (
     MAX_QUESTIONS,
@@ -639,9 +640,8 @@ def parse_event_id(args: list[str]) -> int | bool | None:
     """``/event_report [id]``: the id, None without one, False for anything else."""
     if not args:
         return None
-    if len(args) == 1 and args[0].isascii() and args[0].isdigit() and len(args[0]) <= 15:
-        return int(args[0])
-    return False
+    found = number(args[0], 15) if len(args) == 1 else None
+    return False if found is None else found
 
 
 def parse_volunteer_args(
@@ -652,9 +652,9 @@ def parse_volunteer_args(
     if action == "list" and len(args) == 1:
         return "list", None
     if action in ("add", "remove") and len(args) == 2:
-        text = args[1]
-        if text.isascii() and text.isdigit() and len(text) <= 15:
-            return action, (int(text), None)
+        user_id = number(args[1], 15)
+        if user_id is not None:
+            return action, (user_id, None)
     if action in ("add", "remove") and len(args) == 1 and by_reply is not None:
         return action, by_reply
     return "usage", None

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
+from bot.domain.args import half_width, looks_numeric, number
 from bot.domain.content import Bank, Question
 from bot.domain.events import (
     COUNTDOWN_SECONDS,
@@ -861,17 +862,21 @@ def _safe_cell(text: str) -> str:
 def parse_event_args(
     args: Sequence[str], banks: Sequence[str]
 ) -> tuple[str | None, int | None, int | None] | str:
-    """``[bank] [questions] [seconds]`` -> values, or a reason code for the usage message."""
+    """``[bank] [questions] [seconds]`` -> values, or a reason code for the usage message.
+
+    Numbers are ASCII or full-width digits (see ``bot.domain.args``).
+    """
     bank: str | None = None
     rest = list(args)
-    if rest and not rest[0].isdigit():
+    if rest and not looks_numeric(half_width(rest[0])):
         bank = rest.pop(0)
         if bank not in banks:
             return "unknown_bank"
-    if len(rest) > 2 or any(not part.isdigit() or len(part) > 4 for part in rest):
-        return "bad_numbers"
-    questions = int(rest[0]) if rest else None
-    seconds = int(rest[1]) if len(rest) > 1 else None
+    numbers = [number(part, 4) for part in rest]
+    if len(rest) > 2 or None in numbers:
+        return "bad_numbers"  # ², ①, 1.5, -3, 12345 …: the usage, never an error
+    questions = numbers[0] if numbers else None
+    seconds = numbers[1] if len(numbers) > 1 else None
     error = event_args_error(
         questions if questions is not None else DEFAULT_QUESTIONS,
         seconds if seconds is not None else DEFAULT_SECONDS,

@@ -106,7 +106,7 @@ def holder(database: Path) -> int | None:
         text = lock_path(database).read_text(encoding="ascii").strip()
     except (OSError, UnicodeDecodeError):
         return None
-    return int(text) if text.isdigit() else None
+    return int(text) if text.isascii() and text.isdigit() else None
 
 
 def is_locked(database: Path) -> bool:
