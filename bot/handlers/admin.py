@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes
 
-from bot.handlers.common import from_operator
-
-MAX_PROBLEMS_SHOWN = 20
+from bot.handlers.common import from_operator, reply_list
 
 
 async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Reload content; the report's first page fits one message, the rest comes as a file."""
     operator = await from_operator(update, context)
     if operator is None:
         return
@@ -20,20 +20,24 @@ async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     lang = svc.settings.default_language
     result = svc.content.reload()
     catalog = svc.content.catalog
-    await message.reply_text(
-        svc.render(
+
+    def page(shown: Sequence[str], more: int) -> str:
+        return svc.render(
             lang,
             "reload_result",
             ok=result.ok,
-            problems=[str(p) for p in result.problems[:MAX_PROBLEMS_SHOWN]],
-            more=max(0, len(result.problems) - MAX_PROBLEMS_SHOWN),
+            problems=shown,
+            more=more,
             errors=len(result.errors),
             banks=len(catalog.banks),
             questions=len(catalog.questions),
             lessons=len(catalog.lessons),
             version=catalog.version,
         )
-    )
+
+    problems = [str(p) for p in result.problems]
+    caption = svc.render.label(lang, "full_list_caption")
+    await reply_list(message, page, problems, filename="content-problems.txt", caption=caption)
 
 
 def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram import User as TgUser
 from telegram.error import BadRequest
 from telegram.ext import CallbackContext
 
 from bot.actions import Action
 from bot.context import Services, services
+from bot.domain.limits import ITEM_TEXT, fit_items, shorten
 from bot.domain.people import User
 from bot.services.people import clean_name
 
@@ -98,6 +99,24 @@ async def from_operator(
         await message.reply_text(svc.render(svc.settings.default_language, "owner_only"))
         return None
     return message, svc
+
+
+async def reply_list(
+    message: Message,
+    render: Callable[[Sequence[str], int], str],
+    items: Sequence[str],
+    *,
+    filename: str,
+    caption: str,
+) -> None:
+    """A list for operators: the first page that fits one message ("…and N more"), and the
+    whole list as a .txt file when it does not fit."""
+    lines = [shorten(item, ITEM_TEXT) for item in items]
+    page, shown = fit_items(render, lines)
+    await message.reply_text(page)
+    if shown < len(items):
+        data = ("\n".join(items) + "\n").encode()
+        await message.reply_document(InputFile(data, filename=filename), caption=caption)
 
 
 def display_name(tg_user: TgUser) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -38,7 +39,7 @@ from bot.domain.events import (
     EventStatus,
 )
 from bot.domain.limits import GROUP_MESSAGES_PER_MINUTE, POLL_QUESTION, tg_len
-from bot.handlers.common import Link, display_name, is_not_modified, keyboard
+from bot.handlers.common import Link, display_name, is_not_modified, keyboard, reply_list
 from bot.handlers.dispatch import Press, on
 from bot.services.events import (
     Board,
@@ -50,6 +51,7 @@ from bot.services.events import (
     ReportRefusal,
     SentPoll,
     SkipRefused,
+    VolunteerOutcome,
     parse_event_args,
 )
 
@@ -625,6 +627,9 @@ async def volunteer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if outcome.action == "not_operator":
         await message.reply_text(svc.render(lang, "owner_only"))
         return
+    if outcome.action == "list":
+        await _volunteer_list(message, svc, lang, outcome)
+        return
     text = svc.render(
         lang,
         "event_volunteer",
@@ -658,6 +663,20 @@ def parse_volunteer_args(
     if action in ("add", "remove") and len(args) == 1 and by_reply is not None:
         return action, by_reply
     return "usage", None
+
+
+async def _volunteer_list(
+    message: Message, svc: Services, lang: str, outcome: VolunteerOutcome
+) -> None:
+    people = [f"{name or '—'} ({uid})" for uid, name in outcome.people]
+
+    def page(shown: Sequence[str], more: int) -> str:
+        return svc.render(
+            lang, "event_volunteer", action="list", lines=shown, more=more, count=len(people)
+        )
+
+    caption = svc.render.label(lang, "full_list_caption")
+    await reply_list(message, page, people, filename="volunteers.txt", caption=caption)
 
 
 # --- buttons and poll answers ---------------------------------------------------------------

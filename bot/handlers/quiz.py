@@ -30,7 +30,7 @@ from bot.actions import (
 )
 from bot.context import Services, services
 from bot.domain.content import QuestionType
-from bot.domain.limits import MESSAGE_TEXT, tg_len
+from bot.domain.limits import MESSAGE_TEXT, shorten, tg_len
 from bot.domain.quiz import progress_bar
 from bot.handlers.common import Button, Link, View, edit, from_person, keyboard, reply
 from bot.handlers.dispatch import Press, on, refusal_key
@@ -130,23 +130,29 @@ def question_keyboard(svc: Services, lang: str, shown: Presentation) -> Markup:
 
 
 def answered_view(svc: Services, lang: str, done: Answered) -> View:
+    """The question with its verdict, explanation, detail and source — within one message:
+    a question at every content limit drops its long detail, then shortens its scenario."""
     question = done.question
-    text = svc.render(
-        lang,
-        "answered",
-        bank=done.bank.title.get(lang) if done.bank else done.session.bank_id,
-        number=done.position + 1,
-        total=done.session.total,
-        bar=progress_bar(done.position + 1, done.session.total),
-        scenario=question.scenario.get(lang) if question.scenario else None,
-        text=question.text.get(lang),
-        options=option_rows(done, lang),
-        correct=done.correct,
-        points=done.points,
-        explanation=question.explanation.get(lang),
-        detail=question.detail.get(lang) if question.detail else None,
-        source=question.source.get(lang),
-    )
+    context: dict[str, Any] = {
+        "bank": done.bank.title.get(lang) if done.bank else done.session.bank_id,
+        "number": done.position + 1,
+        "total": done.session.total,
+        "bar": progress_bar(done.position + 1, done.session.total),
+        "scenario": question.scenario.get(lang) if question.scenario else None,
+        "text": question.text.get(lang),
+        "options": option_rows(done, lang),
+        "correct": done.correct,
+        "points": done.points,
+        "explanation": question.explanation.get(lang),
+        "detail": question.detail.get(lang) if question.detail else None,
+        "source": question.source.get(lang),
+    }
+    text = svc.render(lang, "answered", **context)
+    if tg_len(text) > MESSAGE_TEXT:
+        text = svc.render(lang, "answered", **{**context, "detail": None})
+    if tg_len(text) > MESSAGE_TEXT and context["scenario"]:
+        context.update(detail=None, scenario=shorten(context["scenario"], 300))
+        text = svc.render(lang, "answered", **context)
     session = done.session
     label, target = (
         ("see_result", Result(session.id)) if session.is_finished else ("next", Next(session.id))
