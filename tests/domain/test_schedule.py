@@ -221,6 +221,8 @@ def test_new_york_fall_back_shifts_utc_send_time() -> None:
         ("23:59", time(23, 59)),
         (" 7:05 ", time(7, 5)),
         ("20：00", time(20, 0)),  # full-width colon from Chinese input methods
+        ("８:３０", time(8, 30)),  # full-width digits, the same keyboards
+        ("２０：００", time(20, 0)),
     ],
 )
 def test_parse_hhmm_accepts(text: str, expected: time) -> None:
@@ -241,7 +243,7 @@ def test_parse_hhmm_accepts(text: str, expected: time) -> None:
         "8.30",
         "8:30pm",
         "-1:00",
-        "８:３０",  # full-width digits
+        "²0:00",  # superscript: a digit to str.isdigit, never to us
         "٨:٣٠",  # Arabic-Indic digits
         "20:00\n21:00",
         "twenty",
