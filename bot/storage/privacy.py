@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from bot.storage.db import Database
 
 
+class PersonalData(Protocol):
+    """A store that keeps its own rows about a person (feedback, ...)."""
+
+    async def export(self, user_id: int) -> dict[str, list[dict[str, Any]]]: ...
+
+    async def forget(self, user_id: int) -> int: ...
+
+
 class PrivacyStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, parts: Sequence[PersonalData] = ()) -> None:
         self.db = db
+        self.parts = tuple(parts)
 
     # --- personal data ----------------------------------------------------------------------
 
@@ -37,6 +47,8 @@ class PrivacyStore:
         for name, sql in tables.items():
             rows = await self.db.all(sql, (user_id,))
             result[name] = [_decode_row(dict(row)) for row in rows]
+        for part in self.parts:
+            result.update(await part.export(user_id))
         return result
 
     async def delete_user(self, user_id: int) -> bool:
@@ -57,6 +69,8 @@ class PrivacyStore:
                     (user_id,),
                 )
                 events += removed.rowcount
+            for part in self.parts:
+                events += await part.forget(user_id)
             cursor = await self.db.write("DELETE FROM users WHERE user_id = ?", (user_id,))
         return cursor.rowcount + events > 0
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.storage.db import Database
 from bot.storage.events import EventStore
+from bot.storage.insight import InsightStore
 from bot.storage.learning import LearningStore
 from bot.storage.lessons import LessonStore
 from bot.storage.people import PeopleStore, RankedUser, TopicStat, User
@@ -29,7 +30,8 @@ class Repository:
         self.events = EventStore(db)
         self.players = PlayerStore(db)
         self.lessons = LessonStore(db, self.learning)
-        self.privacy = PrivacyStore(db)
+        self.insight = InsightStore(db)
+        self.privacy = PrivacyStore(db, parts=(self.insight,))
 
     @classmethod
     async def open(cls, path: Path) -> Repository:
