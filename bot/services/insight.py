@@ -88,26 +88,25 @@ class InsightService:
 
         Raises :class:`UnknownBankError` for a bank id that is not in the content.
         """
-        questions = self.questions_of(bank_id)
+        return await self._analyse(self.questions_of(bank_id))
+
+    async def _analyse(self, questions: tuple[Question, ...]) -> list[ItemStats]:
         # The rest of each home bank is needed for discrimination, even for a mixed bank.
         banks = {q.bank_id for q in questions}
         pool = [q for q in self.catalog.questions.values() if q.bank_id in banks]
         answers = await self.repo.insight.first_answers({q.id for q in pool})
         reports = await self.repo.insight.feedback_counts()
-        wanted = {q.id for q in questions}
-        stats = analyse(pool, answers, reports, self.thresholds)
         order = {q.id: i for i, q in enumerate(questions)}
-        return sorted(
-            (s for s in stats if s.question.id in wanted), key=lambda s: order[s.question.id]
-        )
+        stats = analyse(pool, answers, reports, self.thresholds, only=order)
+        return sorted(stats, key=lambda s: order[s.question.id])
 
     async def question_stats(self, question_id: str) -> ItemStats | None:
         """One question's figures (``/question_stats ID``); None when it is not in the content."""
         question = self.catalog.questions.get(question_id)
         if question is None:
             return None
-        stats = await self.item_analysis(question.bank_id)
-        return next(s for s in stats if s.question.id == question_id)
+        (stats,) = await self._analyse((question,))
+        return stats
 
     async def question_summaries(
         self,
