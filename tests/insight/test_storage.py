@@ -206,3 +206,23 @@ async def test_demo_data_is_recognised(repo: Repository, tmp_path: Path) -> None
     assert has_demo_data(path) is False
     seed(path, Seed(users={900_000_001: "zh"}))
     assert has_demo_data(path) is True
+
+
+async def test_an_answer_at_the_same_instant_goes_to_the_quiz(
+    repo: Repository, tmp_path: Path
+) -> None:
+    seed(
+        tmp_path / DB,
+        Seed(
+            users={4: "zh"},
+            quizzes=[SeedQuiz(4, "bank", [ans("q1", 0, True, 5)])],
+            events=[
+                SeedEvent(
+                    -1, 1, "bank", ["q1"], T0, [SeedEventAnswer(4, 0, ans("q1", 1, False, 5))]
+                )
+            ],
+            lesson_checks=[SeedLessonCheck(4, "l1", date(2026, 3, 10), ans("q1", 2, False, 5))],
+        ),
+    )
+    (first,) = await repo.insight.first_answers()
+    assert (first.origin, first.correct) == (Origin.QUIZ, True)
