@@ -7,6 +7,9 @@ falls with the question's ``difficulty``, some distractors are never chosen, and
 has a suspicious key (the people who do best on the rest of the bank pick another option), as
 ``quizbot report questions`` and ``/question_stats`` then show. A fifth of the answers predate
 content versions (unknown version), as in a database from before they were recorded.
+
+None of it is real: the question given a suspicious key is chosen at random, and its actual key
+is fine (the demo reports on it say "demo data").
 """
 
 from __future__ import annotations
@@ -38,9 +41,10 @@ EVENTS = 3
 EVENT_PLAYERS = 45
 BASE_DIFFICULTY = {1: -1.6, 2: -0.5, 3: 0.5}  # logit location per editor's difficulty
 GUESS = {QuestionType.SINGLE: 0.2, QuestionType.TRUE_FALSE: 0.5, QuestionType.MULTIPLE: 0.05}
+# The suspicious key is made up: the notes say so, so nobody "fixes" a sound question.
 KEY_NOTES = (
-    "我觉得正确答案应该是另一个选项，请核对。",
-    "The answer marked correct looks wrong to me.",
+    "（演示数据）我觉得正确答案应该是另一个选项，请核对。",
+    "(demo data) The answer marked correct looks wrong to me.",
     None,
 )
 
