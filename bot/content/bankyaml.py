@@ -7,6 +7,7 @@ blocks, no anchors; text that YAML 1.1 *or* 1.2 would read as a number, boolean 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import yaml
@@ -45,6 +46,21 @@ _Dumper.add_representer(str, _represent_str)
 _Dumper.add_representer(list, _represent_list)
 
 
+def plain(value: Any) -> Any:
+    """Model data as YAML writes it: dates as ``YYYY-MM-DD`` text, the rest as it is.
+
+    ``model_dump(mode="json")`` would do this, but pydantic warns when it serializes a date
+    field built with a PlainValidator (the schema's review dates), so dates are done here.
+    """
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
 def dump_value(value: Any) -> str:
     """One value as compact YAML (a spreadsheet cell of a structured property)."""
     text = yaml.dump(
@@ -59,7 +75,7 @@ def bank_data(model: BankFileModel) -> dict[str, Any]:
 
     ``type`` and ``difficulty`` stay, as in every shipped bank.
     """
-    data = model.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
+    data = plain(model.model_dump(exclude_none=True, exclude_defaults=True))
     data = {"format": model.format, **data}
     for index, question in enumerate(model.questions):
         written = data.setdefault("questions", [])[index]

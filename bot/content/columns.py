@@ -273,7 +273,7 @@ def _yaml_cell(text: str) -> Any:
 
 
 def cell_of(column: Column, value: Any) -> CellValue:
-    """The cell for a value of the model (``model_dump(mode='json')``)."""
+    """The cell for a value of the model (``plain(model_dump())``)."""
     if value is None:
         return None
     if column.kind is Kind.LIST:
