@@ -1,4 +1,5 @@
-"""The ``quizbot`` command: run, preview, validate, schema, check, backup, restore."""
+"""The ``quizbot`` command: run, preview, validate, schema, check, report, import, export,
+backup, restore, campaign."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -70,6 +71,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="keep the preview database from the last run (default: start empty)",
     )
+    preview.add_argument(
+        "--demo-data",
+        action="store_true",
+        help="fill the preview database with answers of a few hundred made-up people",
+    )
     validate = commands.add_parser("validate", help="check question banks and lessons")
     validate.add_argument(
         "paths", nargs="*", type=Path, help="files or folders (default: the configured folders)"
@@ -110,6 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     which.add_argument("--campaign", action="store_true", help="the campaign file schema")
     _add_backup_commands(commands)
     campaign_cli.add_parser(commands)
+    _add_insight_commands(commands)
     args = parser.parse_args(argv)
     try:
         if args.command == "schema":
@@ -135,7 +142,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 settings, args.paths, today=today, strict=args.strict, guess=args.guess
             )
         if args.command == "preview":
-            return _preview(settings, args.host, args.port, keep_data=args.keep_data)
+            return _preview(
+                settings, args.host, args.port, keep_data=args.keep_data, demo=args.demo_data
+            )
+        if args.command in INSIGHT_COMMANDS:
+            return _insight_command(settings, args)
         return _run(settings, args.preview_host, args.preview_port)
     except ConfigError as exc:
         print(f"quizbot: configuration error: {exc}", file=sys.stderr)
@@ -266,11 +277,156 @@ def _run(settings: Settings, preview_host: str, preview_port: int) -> int:
     return 0
 
 
-def _preview(settings: Settings, host: str, port: int, *, keep_data: bool) -> int:
+def _preview(
+    settings: Settings, host: str, port: int, *, keep_data: bool, demo: bool = False
+) -> int:
     setup_logging(settings.log_level)
     from bot.preview.runner import PreviewOptions, run_preview  # aiohttp: only when previewing
 
-    return run_preview(settings, PreviewOptions(host=host, port=port, fresh=not keep_data))
+    options = PreviewOptions(host=host, port=port, fresh=not keep_data, demo_data=demo)
+    return run_preview(settings, options)
+
+
+# --- editors' insight (issue 15): report, import, export ------------------------------------
+
+INSIGHT_COMMANDS = frozenset({"report", "import", "export"})
+
+
+def _add_insight_commands(commands: Any) -> None:
+    report = commands.add_parser("report", help="how questions perform; reports of mistakes")
+    kinds = report.add_subparsers(dest="report", required=True, metavar="REPORT")
+    for name, text in (
+        ("questions", "item analysis per question: accuracy, discrimination, options, flags"),
+        ("feedback", "reports of a problem (纠错), newest first, grouped by question"),
+    ):
+        sub = kinds.add_parser(name, help=text)
+        sub.add_argument("--bank", help="only this bank (a mixed bank: the banks it draws from)")
+        sub.add_argument("--xlsx", type=Path, metavar="FILE", help="write a workbook instead")
+        sub.add_argument(
+            "--database", type=Path, help="the database to read (default: DATABASE_PATH)"
+        )
+    imp = commands.add_parser(
+        "import", help="turn a spreadsheet (.xlsx/.csv) or a text file of questions into a bank"
+    )
+    imp.add_argument("file", type=Path, help=".xlsx, .csv, or .txt (问卷星 / exam / Aiken)")
+    imp.add_argument("-o", "--output", type=Path, help="the YAML file (default: ./<bank-id>.yaml)")
+    imp.add_argument("--force", action="store_true", help="overwrite an existing file")
+    imp.add_argument("--bank", help="the bank id (default: the bank sheet, or the file name)")
+    exp = commands.add_parser("export", help="write a bank as an .xlsx spreadsheet")
+    exp.add_argument("bank", nargs="?", help="the bank id")
+    exp.add_argument("--xlsx", type=Path, metavar="FILE", required=True, help="the workbook")
+    exp.add_argument(
+        "--template", action="store_true", help="the empty import template instead of a bank"
+    )
+    exp.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+
+def _insight_command(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.content.sheets import SheetError
+
+    try:
+        if args.command == "report":
+            return asyncio.run(_report(settings, args))
+        if args.command == "import":
+            return _import(settings, args)
+        return _export(settings, args)
+    except SheetError as exc:
+        for problem in exc.problems:
+            print(f"quizbot {args.command}: {problem}", file=sys.stderr)
+        print(f"quizbot {args.command}: nothing written", file=sys.stderr)
+        return 1
+
+
+async def _report(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.insight_report import (
+        feedback_sheet,
+        feedback_text,
+        questions_table,
+        questions_workbook,
+    )
+    from bot.services.content import ContentStore
+    from bot.services.insight import InsightService, UnknownBankError
+    from bot.spreadsheet import workbook_bytes
+    from bot.storage.repository import Repository
+
+    database = args.database or settings.database_path
+    if not database.is_file():
+        print(
+            f"quizbot report: no database at {database}: the bot has not run here "
+            "(use --database, e.g. data/preview.sqlite3)",
+            file=sys.stderr,
+        )
+        return 1
+    loaded = load_content(settings.content_paths)
+    if not loaded.ok:
+        print(f"quizbot report: the content has errors; reporting on the rest "
+              f"({summary(loaded.problems, loaded.files)})", file=sys.stderr)  # fmt: skip
+    repo = await Repository.open(database)
+    try:
+        service = InsightService(
+            repo, ContentStore(settings.content_paths, loaded.catalog), settings.timezone
+        )
+        try:
+            groups = await service.feedback(args.bank)
+            stats = await service.item_analysis(args.bank) if args.report == "questions" else []
+        except UnknownBankError:
+            known = ", ".join(sorted(loaded.catalog.banks))
+            print(f"quizbot report: no bank '{args.bank}' (known: {known})", file=sys.stderr)
+            return 1
+    finally:
+        await repo.close()
+    if args.xlsx is not None:
+        if args.report == "questions":
+            data = questions_workbook(stats, groups)
+        else:
+            data = workbook_bytes([feedback_sheet(groups)])
+        args.xlsx.write_bytes(data)
+        print(f"wrote {args.xlsx}")
+        return 0
+    if args.report == "questions":
+        titles = {bank.id: bank.title.zh for bank in loaded.catalog.banks.values()}
+        print(questions_table(stats, titles))
+    else:
+        print(feedback_text(groups))
+    return 0
+
+
+def _import(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.content.importer import import_bank
+
+    context = load_content(settings.content_paths)
+    imported = import_bank(
+        args.file,
+        catalog=context.catalog,
+        protected=settings.content_paths,
+        output=args.output,
+        force=args.force,
+        bank_id=args.bank,
+    )
+    print(f"wrote {imported.path} (bank {imported.bank_id}, {imported.questions} questions)")
+    checked = load_content([imported.path], context=settings.content_paths)
+    for problem in checked.problems:
+        print(problem)
+    print(summary(checked.problems, checked.files))
+    if checked.problems:
+        print(
+            f"Fill in what is listed, check it with `quizbot validate {imported.path}`, then move "
+            "the file into quizzes/ after a second editor's review (docs/content-guide.md)."
+        )
+    return 0
+
+
+def _export(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.content.importer import export_workbook, find_bank
+    from bot.content.sheets import SheetError
+
+    if args.template == (args.bank is not None):
+        raise SheetError(["name a bank to export, or use --template (not both)"])
+    model = None if args.template else find_bank([settings.quizzes_dir], args.bank)
+    export_workbook(args.xlsx, model, force=args.force)
+    what = "the import template" if model is None else f"bank {model.bank.id}"
+    print(f"wrote {args.xlsx} ({what})")
+    return 0
 
 
 def _add_backup_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

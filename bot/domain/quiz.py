@@ -366,12 +366,14 @@ def learn(
 
 
 def question_version(question: Question) -> str:
-    """A short fingerprint of what an answer to ``question`` means: its type, options and key.
+    """A short fingerprint of what an answer to ``question`` means: its options and key.
 
-    Answers are counted per version, because editors may reword or reorder options.
+    Answers are counted per version, because editors may reword or reorder options. The
+    Chinese text is the authoritative one: fixing an English translation, the explanation or
+    the source keeps the version, so the choices stay comparable.
     """
     shape = [question.type.value] + [
-        [option.text.zh, option.text.en, option.correct] for option in question.options
+        [option.text.zh, option.correct] for option in question.options
     ]
     digest = hashlib.blake2s(json.dumps(shape, ensure_ascii=False).encode(), digest_size=5)
     return digest.hexdigest()

@@ -13,7 +13,7 @@ import logging
 import signal
 import sys
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from bot.content.problems import Severity, summary
 from bot.emulator.core import BotApiEmulator, FloodLimits
 from bot.emulator.server import EmulatorServer, PortInUseError
 from bot.handlers import lessons
+from bot.preview import demo
 from bot.preview.watch import ContentWatcher
 from bot.services.content import ContentStore
 from bot.storage.repository import Repository
@@ -76,6 +77,7 @@ class PreviewOptions:
     flood_limits: bool = True  # Telegram's rate limits, answered with 429 like Telegram
     watch_interval: float = 1.0
     poll_tick: float = 0.5
+    demo_data: bool = False  # made-up answers for the editors' reports (bot/preview/demo.py)
 
 
 @dataclass(frozen=True)
@@ -180,6 +182,10 @@ class Preview:
         if not result.ok:
             log.warning("the content has errors; the page shows them (%s)", self.status_summary)
         self.repo = await Repository.open(settings.database_path)
+        if self.options.demo_data:
+            await asyncio.to_thread(
+                demo.fill, settings.database_path, self.content.catalog, datetime.now(UTC)
+            )
         # trust_env=False: a proxy configured for the internet must never see loopback traffic.
         httpx_kwargs = {"trust_env": False}
         self.app = build_application(

@@ -369,14 +369,16 @@ class CampaignStore:
         }
 
     async def forget(self, user_id: int) -> int:
-        """Delete the person's campaign rows; certificates stay verifiable, without them."""
+        """Delete the person's campaign rows; certificates stay verifiable, without them.
+
+        Called inside PrivacyStore's transaction.
+        """
         removed = 0
-        async with self.db.transaction():
-            for sql in (
-                "DELETE FROM campaign_attempts WHERE user_id = ?",
-                "DELETE FROM campaign_members WHERE user_id = ?",
-                "DELETE FROM campaign_verify_checks WHERE user_id = ?",
-                "UPDATE campaign_certificates SET user_id = NULL WHERE user_id = ?",
-            ):
-                removed += (await self.db.write(sql, (user_id,))).rowcount
+        for sql in (
+            "DELETE FROM campaign_attempts WHERE user_id = ?",
+            "DELETE FROM campaign_members WHERE user_id = ?",
+            "DELETE FROM campaign_verify_checks WHERE user_id = ?",
+            "UPDATE campaign_certificates SET user_id = NULL WHERE user_id = ?",
+        ):
+            removed += (await self.db.write(sql, (user_id,))).rowcount
         return removed

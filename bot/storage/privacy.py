@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
-from bot.storage.campaigns import CampaignStore
 from bot.storage.db import Database
 
 
+class PersonalData(Protocol):
+    """A store that keeps its own rows about a person (feedback, ...)."""
+
+    async def export(self, user_id: int) -> dict[str, list[dict[str, Any]]]: ...
+
+    async def forget(self, user_id: int) -> int: ...
+
+
 class PrivacyStore:
-    def __init__(self, db: Database, campaigns: CampaignStore | None = None) -> None:
+    def __init__(self, db: Database, parts: Sequence[PersonalData] = ()) -> None:
         self.db = db
-        self.campaigns = campaigns
+        self.parts = tuple(parts)
 
     # --- personal data ----------------------------------------------------------------------
 
@@ -39,14 +47,12 @@ class PrivacyStore:
         for name, sql in tables.items():
             rows = await self.db.all(sql, (user_id,))
             result[name] = [_decode_row(dict(row)) for row in rows]
-        if self.campaigns is not None:
-            result.update(await self.campaigns.export(user_id))
+        for part in self.parts:
+            result.update(await part.export(user_id))
         return result
 
     async def delete_user(self, user_id: int) -> bool:
         """Delete the person and, by cascade, everything that belongs to them."""
-        # Campaign rows first (their own transaction; repeating /forget finishes the job).
-        campaign_rows = await self.campaigns.forget(user_id) if self.campaigns else 0
         async with self.db.transaction():
             # Event rows have no foreign key to users (players may never start the bot).
             events = 0
@@ -63,8 +69,10 @@ class PrivacyStore:
                     (user_id,),
                 )
                 events += removed.rowcount
+            for part in self.parts:
+                events += await part.forget(user_id)
             cursor = await self.db.write("DELETE FROM users WHERE user_id = ?", (user_id,))
-        return cursor.rowcount + events + campaign_rows > 0
+        return cursor.rowcount + events > 0
 
 
 def _decode_row(row: dict[str, Any]) -> dict[str, Any]:

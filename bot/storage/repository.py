@@ -12,6 +12,7 @@ from bot.storage.campaign_reports import CampaignReportStore
 from bot.storage.campaigns import CampaignStore
 from bot.storage.db import Database
 from bot.storage.events import EventStore
+from bot.storage.insight import InsightStore
 from bot.storage.learning import LearningStore
 from bot.storage.lessons import LessonStore
 from bot.storage.people import PeopleStore, RankedUser, TopicStat, User
@@ -33,7 +34,8 @@ class Repository:
         self.lessons = LessonStore(db, self.learning)
         self.campaigns = CampaignStore(db)
         self.campaign_reports = CampaignReportStore(db)
-        self.privacy = PrivacyStore(db, self.campaigns)
+        self.insight = InsightStore(db)
+        self.privacy = PrivacyStore(db, parts=(self.campaigns, self.insight))
 
     @classmethod
     async def open(cls, path: Path) -> Repository:
