@@ -96,8 +96,8 @@ async def test_delete_user_removes_everything(tmp_path: Path) -> None:
     try:
         await repo.people.ensure_user(7, "zh", NOW)
         assert (await repo.privacy.export_user(7))["users"][0]["user_id"] == 7
-        assert await repo.privacy.delete_user(7) is True
-        assert await repo.privacy.delete_user(7) is False
+        assert await repo.privacy.delete_user(7, -(2**52)) is True
+        assert await repo.privacy.delete_user(7, -(2**52)) is False
         exported = await repo.privacy.export_user(7)
     finally:
         await repo.close()

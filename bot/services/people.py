@@ -8,6 +8,7 @@ not bring the person back (read with ``known``).
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -167,7 +168,8 @@ class PeopleService:
         if not confirm:
             await self.repo.people.set_forget_prompt(user_id, None)
             return False
-        return await self.repo.privacy.delete_user(user_id)
+        pseudonym = -(2**52 + secrets.randbelow(2**52))  # for the group results they were in
+        return await self.repo.privacy.delete_user(user_id, pseudonym)
 
 
 def _percent(part: int, whole: int) -> int:

@@ -34,6 +34,10 @@ class PrivacyStore:
             "cards": "SELECT * FROM cards WHERE user_id = ? ORDER BY question_id",
             "topic_stats": "SELECT * FROM topic_stats WHERE user_id = ? ORDER BY topic",
             "volunteers": "SELECT * FROM volunteers WHERE user_id = ?",
+            "volunteers_granted": "SELECT user_id, granted_at FROM volunteers "
+            "WHERE granted_by = ? ORDER BY granted_at",
+            "events_hosted": "SELECT id, chat_id, bank_id, status, created_at FROM events "
+            "WHERE host_id = ? ORDER BY id",
             "event_participants": "SELECT * FROM event_participants WHERE user_id = ? "
             "ORDER BY event_id",
             "event_answers": "SELECT * FROM event_answers WHERE user_id = ? "
@@ -51,28 +55,37 @@ class PrivacyStore:
             result.update(await part.export(user_id))
         return result
 
-    async def delete_user(self, user_id: int) -> bool:
-        """Delete the person and, by cascade, everything that belongs to them."""
+    async def delete_user(self, user_id: int, pseudonym: int) -> bool:
+        """Delete the person; rows others rely on keep no trace of them.
+
+        Their quizzes, cards, lessons, campaign rows and reports go (cascades and the
+        ``parts``). Group events keep the person's answers — the group's results and counts
+        rely on them — under ``pseudonym`` (a random negative id, never a Telegram user id)
+        and without their name; events they hosted and volunteers they granted keep no id.
+        """
+        if pseudonym >= 0:
+            raise ValueError("a pseudonym is negative, so it is never a Telegram user id")
+        removed = 0
         async with self.db.transaction():
-            # Event rows have no foreign key to users (players may never start the bot).
-            events = 0
-            for table in ("event_answers", "event_participants", "volunteers"):
-                removed = await self.db.write(
-                    f"DELETE FROM {table} WHERE user_id = ?",  # noqa: S608 - fixed names
-                    (user_id,),
-                )
-                events += removed.rowcount
-            # Daily lessons are kept per chat; a private chat's id is the user's id.
-            for table in ("lesson_deliveries", "lesson_subscribers"):
-                removed = await self.db.write(
-                    f"DELETE FROM {table} WHERE chat_id = ?",  # noqa: S608 - fixed names
-                    (user_id,),
-                )
-                events += removed.rowcount
+            for sql, params in (
+                ("UPDATE event_answers SET user_id = ? WHERE user_id = ?", (pseudonym, user_id)),
+                (
+                    "UPDATE event_participants SET user_id = ?, display_name = '' "
+                    "WHERE user_id = ?",
+                    (pseudonym, user_id),
+                ),
+                ("UPDATE events SET host_id = ? WHERE host_id = ?", (pseudonym, user_id)),
+                ("DELETE FROM volunteers WHERE user_id = ?", (user_id,)),
+                ("UPDATE volunteers SET granted_by = 0 WHERE granted_by = ?", (user_id,)),
+                # Daily lessons are kept per chat; a private chat's id is the user's id.
+                ("DELETE FROM lesson_deliveries WHERE chat_id = ?", (user_id,)),
+                ("DELETE FROM lesson_subscribers WHERE chat_id = ?", (user_id,)),
+            ):
+                removed += (await self.db.write(sql, params)).rowcount
             for part in self.parts:
-                events += await part.forget(user_id)
+                removed += await part.forget(user_id)
             cursor = await self.db.write("DELETE FROM users WHERE user_id = ?", (user_id,))
-        return cursor.rowcount + events > 0
+        return cursor.rowcount + removed > 0
 
 
 def _decode_row(row: dict[str, Any]) -> dict[str, Any]:

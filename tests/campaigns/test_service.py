@@ -268,7 +268,7 @@ async def test_certificate_is_issued_once_and_verifies_even_after_forget(
     assert check.status is VerifyStatus.VALID
     assert check.certificate is not None
     assert (check.certificate.correct, check.certificate.name) == (9, "小林")
-    await repo.privacy.delete_user(6)
+    await repo.privacy.delete_user(6, -(2**52))
     after = await service.lookup(code)
     assert after.status is VerifyStatus.VALID
     assert after.certificate is not None
@@ -308,7 +308,7 @@ async def test_mydata_has_the_campaign_rows_and_forget_removes_them(
     assert len(data["campaign_attempts"]) == 1
     assert len(data["campaign_certificates"]) == 1
     assert len(data["campaign_verify_checks"]) == 1
-    assert await repo.privacy.delete_user(6)
+    assert await repo.privacy.delete_user(6, -(2**52))
     gone = await repo.campaigns.export(6)
     assert all(rows == [] for rows in gone.values())
 

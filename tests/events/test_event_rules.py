@@ -275,10 +275,14 @@ async def test_forget_and_export_cover_event_rows(bot_group: tuple[Harness, int]
     assert len(exported["event_answers"]) == 1
     assert len(exported["event_participants"]) == 1
     assert len(exported["volunteers"]) == 1
-    assert await bot.repo.privacy.delete_user(PLAYERS[0])  # never started the bot: still deletable
+    # Never started the bot: still deletable.
+    assert await bot.repo.privacy.delete_user(PLAYERS[0], -(2**52))
     exported = await bot.repo.privacy.export_user(PLAYERS[0])
     assert not any(exported[k] for k in ("event_answers", "event_participants", "volunteers"))
-    assert await bot.repo.players.event_answers(event.id) == []
+    # The group's results keep the answer, under the pseudonym and without a name.
+    [kept] = await bot.repo.players.event_answers(event.id)
+    assert kept.user_id == -(2**52)
+    assert [p.display_name for p in await bot.repo.players.participants(event.id)] == [""]
 
 
 async def test_resume_with_nothing_running_is_quiet(ebot: Harness):

@@ -193,11 +193,11 @@ async def test_mydata_includes_reports_and_forget_deletes_them(repo: Repository)
             "day": "2026-03-15",
         }
     ]
-    assert await repo.privacy.delete_user(7) is True
+    assert await repo.privacy.delete_user(7, -(2**52)) is True
     assert (await repo.privacy.export_user(7))["feedback"] == []
     assert await repo.insight.feedback_counts() == {"q1": 1}  # person 8's report stays
     # A group player who never started the bot: only a report, and /forget still finds it.
-    assert await repo.privacy.delete_user(8) is True
+    assert await repo.privacy.delete_user(8, -(2**52)) is True
     assert await repo.insight.feedback_counts() == {}
 
 

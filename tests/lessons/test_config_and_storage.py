@@ -83,7 +83,7 @@ async def test_export_and_delete_include_lessons(tmp_path: Path) -> None:
         exported = await repo.privacy.export_user(7)
         assert exported["lesson_subscribers"][0]["send_at"] == "20:00"
         assert [d["lesson_id"] for d in exported["lesson_deliveries"]] == ["l1"]
-        assert await repo.privacy.delete_user(7) is True
+        assert await repo.privacy.delete_user(7, -(2**52)) is True
         gone = await repo.privacy.export_user(7)
         assert gone["lesson_subscribers"] == []
         assert gone["lesson_deliveries"] == []
