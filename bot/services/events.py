@@ -69,6 +69,8 @@ LOBBY_EDIT_EVERY = 3.0
 
 
 _LIVE = tuple(sorted(LIVE_STATUSES))
+FORGOTTEN = "—"
+"""The name shown for a player who asked to be forgotten (their answers still count)."""
 
 
 class ChatGone(Exception):
@@ -600,7 +602,8 @@ class EventService:
 
     async def board(self, event: Event) -> Board:
         scores, spent = await self.repo.players.event_totals(event.id)
-        names = {p.user_id: p.display_name for p in await self.repo.players.participants(event.id)}
+        people = await self.repo.players.participants(event.id)
+        names = {p.user_id: p.display_name or FORGOTTEN for p in people}
         rows = tuple(
             BoardRow(s.rank, s.user_id, names.get(s.user_id, str(s.user_id)), s.points)
             for s in leaderboard(scores, spent, limit=BOARD_TOP)
@@ -727,7 +730,7 @@ class EventService:
             summary=summarize(answers, [q.question_id for q in questions]),
             standings=tuple(leaderboard(scores, spent)),
             participants=len(people),
-            names={p.user_id: p.display_name for p in people},
+            names={p.user_id: p.display_name or FORGOTTEN for p in people},
             questions=tuple(catalog.get(q.question_id) for q in questions),
             cells={(a.user_id, a.question_index): (a.correct, a.points) for a in answers},
             report_sent=False,
