@@ -20,6 +20,7 @@ from bot.config import (
     ConfigError,
     Settings,
     StartupError,
+    check_content_folders,
     check_database_path,
     load_settings,
     secrets_of,
@@ -180,6 +181,7 @@ def _validate(
     if paths:
         result = load_content(paths, context=settings.content_paths, today=today, strict=strict)
     else:
+        check_content_folders(settings)
         campaigns = [settings.campaigns_dir] if settings.campaigns_dir.is_dir() else []
         result = load_content([*settings.content_paths, *campaigns], today=today, strict=strict)
     for problem in result.problems:
@@ -258,6 +260,7 @@ def _run(settings: Settings, preview_host: str, preview_port: int) -> int:
         print(PREVIEW_NOTE.format(host=preview_host, port=preview_port), file=sys.stderr)
         return _preview(settings, preview_host, preview_port, keep_data=False)
     check_database_path(settings)
+    check_content_folders(settings)
     from bot.services.content import ContentStore
     from bot.startup import serve  # keeps `validate` and `schema` quick to start
 

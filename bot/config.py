@@ -113,8 +113,11 @@ class Settings:
         return self.content_dir / "templates"
 
     @property
-    def content_paths(self) -> tuple[Path, Path]:
-        return (self.quizzes_dir, self.lessons_dir)
+    def content_paths(self) -> tuple[Path, ...]:
+        """Banks, and lessons when there is a lessons/ folder (a bot may have none)."""
+        if self.lessons_dir.exists():
+            return (self.quizzes_dir, self.lessons_dir)
+        return (self.quizzes_dir,)
 
     @property
     def webhook(self) -> bool:
@@ -331,6 +334,32 @@ def secrets_of(settings: Settings) -> list[str]:
     if settings.proxy:
         found.append(urlsplit(settings.proxy).password or "")
     return [s for s in found if s]
+
+
+def check_content_folders(settings: Settings) -> None:
+    """The configured content folders exist, in one sentence naming the setting if not.
+
+    Without this, a mistyped QUIZZES_DIR shows up as dozens of lessons whose questions and
+    topics "do not exist" — the cascade, not the cause.
+    """
+    quizzes, content = settings.quizzes_dir, settings.content_dir
+    if not quizzes.is_dir():
+        state = "is a file" if quizzes.exists() else "does not exist"
+        raise ConfigError(
+            f"QUIZZES_DIR={str(quizzes)!r} {state}: point it at the folder of question banks "
+            "(*.yaml; the default is quizzes)"
+        )
+    if not any(quizzes.glob("*.yaml")) and not any(quizzes.glob("*.yml")):
+        raise ConfigError(
+            f"QUIZZES_DIR={str(quizzes)!r} has no question banks (*.yaml); "
+            "point it at the folder of question banks (the default is quizzes)"
+        )
+    if not (content / "templates").is_dir():
+        state = "does not exist" if not content.exists() else "has no templates/ folder"
+        raise ConfigError(
+            f"CONTENT_DIR={str(content)!r} {state}: point it at the folder with lessons/ and "
+            "templates/ (the default is content)"
+        )
 
 
 def check_database_path(settings: Settings) -> None:

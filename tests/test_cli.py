@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -72,8 +73,14 @@ def test_validate_default_folders_come_from_config(tmp_path: Path) -> None:
     (tmp_path / "qs").mkdir()
     (tmp_path / "qs" / "demo.yaml").write_text(BANK, encoding="utf-8")
     run = quizbot("validate", cwd=tmp_path, env={"QUIZZES_DIR": "qs", "CONTENT_DIR": "none"})
-    assert run.returncode == 1
-    assert "none/lessons:1:1: error: no such file or folder" in run.stdout
+    assert run.returncode == 2
+    assert run.stderr.strip() == (
+        "quizbot: configuration error: CONTENT_DIR='none' does not exist: point it at the "
+        "folder with lessons/ and templates/ (the default is content)"
+    )
+    (tmp_path / "c" / "templates").mkdir(parents=True)  # a bot without lessons is fine
+    run = quizbot("validate", cwd=tmp_path, env={"QUIZZES_DIR": "qs", "CONTENT_DIR": "c"})
+    assert run.stdout.strip().splitlines()[-1].startswith("1 file checked: 0 errors")
 
 
 def test_schema_is_json_schema_of_a_bank_file(tmp_path: Path) -> None:
@@ -150,3 +157,33 @@ def test_run_refuses_invalid_content_naming_the_file(tmp_path: Path) -> None:
     assert run.returncode == 1
     assert "quizzes/demo.yaml:3:1: error: YAML syntax error" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_a_missing_or_empty_quizzes_dir_is_one_sentence_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    for folder, said in [("nowhere", "does not exist"), ("empty", "has no question banks")]:
+        env = {"QUIZZES_DIR": str(tmp_path / folder), "CONTENT_DIR": str(ROOT / "content")}
+        for args in (["validate"], ["run"]):
+            run = quizbot(
+                *args, cwd=tmp_path, env={**env, "TELEGRAM_BOT_TOKEN": "123456789:" + "A" * 35}
+            )
+            output = (run.stdout + run.stderr).strip().splitlines()
+            assert run.returncode == 2, output
+            assert len(output) == 1, output
+            assert output[0].startswith(f"quizbot: configuration error: QUIZZES_DIR='{tmp_path}")
+            assert said in output[0]
+
+
+def test_one_misspelled_key_is_one_error_and_it_comes_first(tmp_path: Path) -> None:
+    """Before: 26 errors, misleading "did you mean 'if-020'?" first and the real one last."""
+    shutil.copytree(ROOT / "quizzes", tmp_path / "quizzes")
+    shutil.copytree(ROOT / "content", tmp_path / "content")
+    bank = tmp_path / "quizzes" / "illegal_fundraising.yaml"
+    text = bank.read_text(encoding="utf-8")
+    bank.write_text(text.replace("correct: true", "corect: true", 1), encoding="utf-8")
+    run = quizbot("validate", cwd=tmp_path)
+    errors = [line for line in run.stdout.splitlines() if ": error: " in line]
+    assert run.returncode == 1
+    assert len(errors) == 1, errors
+    assert "unknown key 'corect' (did you mean 'correct'?)" in errors[0]
+    assert errors[0].startswith("quizzes/illegal_fundraising.yaml:")

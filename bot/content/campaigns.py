@@ -201,6 +201,7 @@ def resolve_campaigns(state: _State) -> dict[str, Campaign]:
 
     banks = {bank_id: bank for bank_id, (bank, _, _) in state.banks.items()}
     topics = sorted({bank.topic for bank in banks.values()})
+    follow_on = state.failed  # a file failed: its banks and lessons may be what is missing
     found: dict[str, Campaign] = {}
     where: dict[str, str] = {}
     for pending in state.campaigns:
@@ -216,6 +217,8 @@ def resolve_campaigns(state: _State) -> dict[str, Campaign]:
         found[campaign.id] = campaign
         where[campaign.id] = file.line_of(id_mark)
         unknown = False
+        if follow_on:
+            continue
         for index, bank_id in enumerate(campaign.banks):
             if bank_id not in banks:
                 unknown = True

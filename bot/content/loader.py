@@ -128,6 +128,7 @@ class _State:
     campaigns: list[PendingCampaign] = field(default_factory=list)  # bot.content.campaigns
     groups: dict[str, list[tuple[Question, _File, Where]]] = field(default_factory=dict)
     digest: Any = field(default_factory=hashlib.sha256)
+    failed: bool = False  # a file had an error: what it defines may be missing
 
     def add(self, file: _File, where: Where, severity: Severity, message: str) -> None:
         if file.report:
@@ -135,6 +136,7 @@ class _State:
             self.problems.append(Problem(file.display, mark.line, mark.col, severity, message))
 
     def error(self, file: _File, where: Where, message: str) -> None:
+        self.failed = True  # content-quality errors (--strict) do not count: nothing is missing
         self.add(file, where, Severity.ERROR, message)
 
     def warning(self, file: _File, where: Where, message: str) -> None:
@@ -179,6 +181,7 @@ def load_content(
     """
     state = _State(today=today, strict=strict)
     files, state.problems = find_files(paths)
+    state.failed = bool(state.problems)  # a path that is missing: its content is missing too
     seen = {p.resolve() for p in files}
     context_files = [p for p in find_files(context)[0] if p.resolve() not in seen]
     # Loading creates about 100 containers per question, nearly all of which live on in the
@@ -759,6 +762,10 @@ def _check_lesson(state: _State, file: _File, model: LessonModel, loc: list[int 
 
 
 def _check_references(state: _State) -> None:
+    """Checks across files. After a file failed, a missing bank, question or topic may just be
+    in that file: those follow-on problems are not reported (one cause, one message)."""
+    if state.failed:
+        return
     for group, members in state.groups.items():
         if len(members) == 1:
             question, file, mark = members[0]
