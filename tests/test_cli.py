@@ -34,10 +34,9 @@ def quizbot(
 
 
 def test_validate_shipped_content_is_clean() -> None:
-    run = quizbot("validate", cwd=ROOT)
+    run = quizbot("validate", "--strict", cwd=ROOT)
     assert run.returncode == 0, run.stdout
-    # RELAXED until the rewritten banks land (content-quality warnings): was "0 warnings".
-    assert ": 0 errors, " in run.stdout.strip().splitlines()[-1]
+    assert run.stdout.strip().splitlines()[-1].endswith(": 0 errors, 0 warnings")
 
 
 def test_documented_examples_are_clean() -> None:

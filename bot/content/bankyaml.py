@@ -75,7 +75,7 @@ def bank_data(model: BankFileModel) -> dict[str, Any]:
 
     ``type`` and ``difficulty`` stay, as in every shipped bank.
     """
-    data = plain(model.model_dump(exclude_none=True, exclude_defaults=True))
+    data = plain(model.model_dump(exclude_none=True, exclude_defaults=True, by_alias=True))
     data = {"format": model.format, **data}
     for index, question in enumerate(model.questions):
         written = data.setdefault("questions", [])[index]

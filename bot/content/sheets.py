@@ -434,9 +434,10 @@ def bank_workbook(model: BankFileModel | None) -> bytes:
     most = max((len(q.options) for q in model.questions), default=0) if model else 0
     columns = question_columns(max(TEMPLATE_OPTIONS, most))
     rows = [
-        question_cells(columns, plain(q.model_dump())) for q in (model.questions if model else ())
+        question_cells(columns, plain(q.model_dump(by_alias=True)))
+        for q in (model.questions if model else ())
     ]
-    info = plain(model.bank.model_dump()) if model else {}
+    info = plain(model.bank.model_dump(by_alias=True)) if model else {}
     bank = [[c.header, cell_of(c, _value(info, c.key))] for c in bank_rows()]
     return workbook_bytes(
         [

@@ -35,7 +35,7 @@ from bot.storage.demo import (
     seed,
 )
 
-PEOPLE = 600
+PEOPLE = 900
 DAYS = 30
 EVENTS = 3
 EVENT_PLAYERS = 45
