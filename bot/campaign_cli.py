@@ -58,11 +58,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.render import Renderer
     from bot.services.content import ContentStore
 
-    content = ContentStore(
-        [*settings.content_paths, settings.campaigns_dir]
-        if settings.campaigns_dir.is_dir()
-        else settings.content_paths
-    )
+    content = ContentStore(settings.served_paths)
     result = content.reload()
     if not result.ok:
         for problem in result.errors:
