@@ -15,7 +15,7 @@ import openpyxl
 
 from bot.domain.content import Catalog, Question, QuestionType
 from bot.preview.runner import YOU
-from tests.e2e.conftest import Page, PreviewFactory, button, has_text, page_for
+from tests.e2e.conftest import Match, Page, PreviewFactory, button, has_text, page_for
 
 AUNTIE, ZHANG, ALICE = 10002, 10003, 10004  # the preview's people; Alice reads English
 UNITS = {AUNTIE: "east", ZHANG: "park", ALICE: "school"}
@@ -90,21 +90,27 @@ async def attempt(page: Page, catalog: Catalog, user: int, right: int) -> dict[s
     status = await page.bot_message(user, user, lambda m: bool(m["keyboard"]), "/campaign")
     await page.press(user, user, status["id"], button(status, start))
     for number in range(1, 5):
-        mark = f"{number}/4"
-        question = await page.bot_message(
-            user, user, lambda m, mark=mark: mark in (m["text"] or "") and not m["edited"],
-            f"question {mark}",
-        )  # fmt: skip
+        question = await page.bot_message(user, user, asking(number), f"question {number}")
         await answer(page, catalog, user, question, correct=number <= right)
         if number < 4:
             answered = await page.bot_message(
-                user, user, lambda m, q=question["id"]: m["id"] == q and m["edited"]
-                and any(following in b["text"] for row in m["keyboard"] for b in row),
-                "the answer",
-            )  # fmt: skip
+                user, user, offering(question["id"], following), "the answer"
+            )
             await page.press(user, user, answered["id"], button(answered, following))
     done = "This attempt" if user == ALICE else "本次成绩"
     return await page.bot_message(user, user, has_text(done), "the attempt's result")
+
+
+def asking(number: int) -> Match:
+    """A question's own message (not yet edited into its answer)."""
+    return lambda m: f"{number}/4" in (m["text"] or "") and not m["edited"]
+
+
+def offering(message_id: int, label: str) -> Match:
+    """That message, edited into the answer, with the button ``label``."""
+    return lambda m: (
+        m["id"] == message_id and any(label in b["text"] for row in m["keyboard"] for b in row)
+    )
 
 
 async def download(page: Page, file: dict[str, Any]) -> bytes:
@@ -167,7 +173,9 @@ async def test_a_campaign_from_posters_to_the_organizers_workbook(
         units = {row[1]: row for row in book["单位"].iter_rows(min_row=2, values_only=True)}
         assert {unit: row[5] for unit, row in units.items()} == dict.fromkeys(UNITS.values(), 1)
         assert units["park"][6] == 0.25  # 1 of a target of 4
-        answered = sum(row[3] for row in book["题目"].iter_rows(min_row=2, values_only=True))
+        answered = sum(
+            int(str(row[3])) for row in book["题目"].iter_rows(min_row=2, values_only=True)
+        )
         assert answered == 12  # every answer of the three attempts, once
         await page.bot_message(YOU, YOU, lambda m: "photo" in m and m["id"] > report["id"],
                                "the dashboard")  # fmt: skip
