@@ -287,7 +287,7 @@ class QuizService:
         if isinstance(session, Refusal):
             return session
         if not session.is_open and not session.is_finished:
-            return Refusal.STALE
+            return _closed(session, now)
         return await self.show(session, now)
 
     async def replace(
@@ -383,6 +383,8 @@ class QuizService:
         """
         context = await self.repo.quizzes.answer_context(origin.user_id, session_id)
         checked = self._check_answer(origin, context, position, choice, submitted)
+        if checked is Refusal.STALE and context is not None and context.session is not None:
+            checked = _closed(context.session, now)  # a campaign attempt's time may be up
         if isinstance(checked, Refusal):
             if checked is Refusal.ALREADY_ANSWERED and context is not None:
                 replay = await self._replay(origin, context, position)
@@ -499,3 +501,11 @@ class QuizService:
             context.user.language,
             replay=True,
         )
+
+
+def _closed(session: QuizSession, now: datetime) -> Refusal:
+    """Why a press on a quiz that no longer takes answers changes nothing: a campaign
+    attempt whose time is up says so; anything else is simply stale."""
+    if session.deadline is not None and now >= session.deadline:
+        return Refusal.TIME_UP
+    return Refusal.STALE

@@ -276,6 +276,12 @@ async def test_the_job_closes_overdue_and_crash_left_attempts_once(cbot: Harness
     assert "⌛ 时间到！" in cbot.text(USER)
     assert sum("⌛ 时间到！" in t for t in texts(cbot, USER)) == 1
     assert await attempts(cbot) == [(1, True)]
+    answered = cbot.emu.messages(USER)[-2]  # the first question, answered
+    toast = await cbot.press(
+        USER, cbot.button(USER, "下一题", answered.message_id), message_id=answered.message_id
+    )
+    assert toast is not None
+    assert toast["text"] == "时间到了，这次作答不再计分。"
 
 
 async def test_a_duplicate_update_never_counts_twice(cbot: Harness) -> None:
@@ -551,3 +557,21 @@ async def test_mydata_and_forget_include_campaign_rows(cbot: Harness) -> None:
     kept = await cbot.repo.campaigns.find_certificate(cert["code"])
     assert kept is not None
     assert kept.user_id is None
+
+
+async def test_a_bound_groups_event_players_count_towards_reach_only(cbot: Harness) -> None:
+    group = cbot.emu.add_group("公园社区群", members=[ORGANIZER, MEMBER], admins=[ORGANIZER])
+    await cbot.send(ORGANIZER, f"/campaign_group {CAMPAIGN} park", chat_id=group)
+    await cbot.send(ORGANIZER, "/event_new example 3 30", chat_id=group)
+    await cbot.press(MEMBER, cbot.button(group, "报名"), chat_id=group)
+    await cbot.send(ORGANIZER, "/campaign_report")
+    document = cbot.emu.messages(ORGANIZER)[-2].document
+    assert document is not None
+    assert document.data is not None
+    book = openpyxl.load_workbook(io.BytesIO(document.data))
+    units = {row[1]: row for row in book["单位"].iter_rows(min_row=2, values_only=True)}
+    assert (units["park"][5], units["park"][8]) == (0, 1)  # participants, group-event reach
+    summary = {row[0]: row[1] for row in book["汇总"].iter_rows(min_row=2, values_only=True)}
+    assert (summary["参赛人数"], summary["覆盖人数（参赛者与群活动玩家，去重）"]) == (0, 1)
+    assert cbot.repo is not None
+    assert await cbot.repo.campaigns.memberships(MEMBER) == []  # nobody's unit changes
