@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
 from typing import Any
 
 from telegram import Bot, InputFile, Message, Update
@@ -191,7 +192,7 @@ async def start_attempt(press: Press, action: StartAttempt) -> None:
     await send_shown(message, svc, lang, outcome.shown)
 
 
-def attempt_intro(svc: Services, lang: str, shown: AttemptShown, now: Any) -> str:
+def attempt_intro(svc: Services, lang: str, shown: AttemptShown, now: datetime) -> str:
     started = shown.started
     return svc.render(
         lang, "campaign_attempt", outcome="resumed" if started.resumed else "started",
