@@ -27,6 +27,8 @@ from typing import Annotated, Any, ClassVar, TypeVar, get_args, get_origin, get_
 
 from typing_extensions import dataclass_transform
 
+from bot.domain.campaigns import PAYLOAD_PREFIX, join_payload, parse_payload
+
 CALLBACK_DATA_BYTES = 64
 MAX_ID = 2**53 - 1
 """Telegram ids and SQLite rowids fit; larger numbers are forged."""
@@ -307,3 +309,57 @@ class SpeedBonus(Action):
 
     event: Id
     on: bool
+
+
+# --- campaigns --------------------------------------------------------------------------------
+
+CampaignId = Annotated[str, Slug()]
+
+
+@action("ca")
+class StartAttempt(Action):
+    """Start an attempt of the campaign (or show the running one's current question)."""
+
+    campaign: CampaignId
+
+
+@action("u")
+class ChangeUnit(Action):
+    """The confirmation of the one change of unit a person may make.
+
+    ``target`` is ``<campaign>-U-<unit>``, the deep link's payload without its ``C-``: the two
+    ids fit in it exactly as they fit in the link (two fields of 40 would not fit 64 bytes).
+    """
+
+    target: Annotated[str, Slug(62)]
+
+    @classmethod
+    def to(cls, campaign_id: str, unit_id: str) -> ChangeUnit:
+        return cls(join_payload(campaign_id, unit_id).removeprefix(PAYLOAD_PREFIX))
+
+    @property
+    def ids(self) -> tuple[str, str] | None:
+        """(campaign id, unit id), or None when ``target`` is not one."""
+        return parse_payload(PAYLOAD_PREFIX + self.target)
+
+
+@action("cs")
+class ShowCampaign(Action):
+    """The campaign as ``/campaign`` shows it (also "keep my unit" on a change offer)."""
+
+    campaign: CampaignId
+
+
+@action("cb")
+class CampaignBoard(Action):
+    """The per-unit board."""
+
+    campaign: CampaignId
+
+
+@action("cc")
+class GetCertificate(Action):
+    """The certificate picture; ``named``: with the person's name (they chose to show it)."""
+
+    campaign: CampaignId
+    named: bool

@@ -22,7 +22,7 @@ from telegram.request import BaseRequest
 
 from bot.config import Settings
 from bot.context import SERVICES_KEY, Services, utc_now
-from bot.handlers import admin, dispatch, events, groups, lessons, profile, quiz
+from bot.handlers import admin, campaigns, dispatch, events, groups, lessons, profile, quiz
 from bot.handlers.groups import TelegramAdmins
 from bot.logs import redact
 from bot.render import Renderer
@@ -80,14 +80,16 @@ def build_application(
     app.bot_data[SERVICES_KEY] = services
     services.admin_lookup = TelegramAdmins(app.bot)
     admin.register(app)
+    campaigns.register(app)  # before quiz: a unit's link is a /start of its own
     quiz.register(app)
     profile.register(app)
     events.register(app)
     lessons.register(app)
     groups.register(app)
     dispatch.register(app)  # every button, routed by its action (bot/actions.py)
-    if schedule_jobs:  # off in handler tests: they drive the delivery service directly
+    if schedule_jobs:  # off in handler tests: they drive the jobs directly
         lessons.schedule(app)
+        campaigns.schedule(app)
     app.add_error_handler(_on_error)
     return app
 

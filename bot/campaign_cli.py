@@ -58,11 +58,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from bot.render import Renderer
     from bot.services.content import ContentStore
 
-    content = ContentStore(
-        [*settings.content_paths, settings.campaigns_dir]
-        if settings.campaigns_dir.is_dir()
-        else settings.content_paths
-    )
+    content = ContentStore(settings.served_paths)
     result = content.reload()
     if not result.ok:
         for problem in result.errors:
@@ -92,6 +88,11 @@ def _links(
     from bot.services.campaigns import unit_links
 
     username = (args.bot or settings.bot_username or "").removeprefix("@")
+    if not username and settings.token:
+        asked = _ask_telegram(settings)
+        if asked is None:
+            return 1
+        username = asked
     if not username:
         username = PREVIEW_BOT
         print(
@@ -122,6 +123,36 @@ def _links(
             print(f"{unit.id}\t{link.url}\t{png}")
     print(f"{len(links)} units: links in {out / 'links.csv'}")
     return 0
+
+
+def _ask_telegram(settings: Settings) -> str | None:
+    """The bot's username from getMe (a token is set); None, said in one sentence, if the Bot
+    API cannot be asked."""
+    from telegram.error import TelegramError
+
+    from bot.connection import describe_startup_error
+
+    try:
+        return asyncio.run(_get_me(settings))
+    except TelegramError as exc:
+        reason = describe_startup_error(exc, settings) or type(exc).__name__
+        print(
+            f"quizbot: could not ask Telegram for the bot's username ({reason}); "
+            "use --bot or set BOT_USERNAME",
+            file=sys.stderr,
+        )
+        return None
+
+
+async def _get_me(settings: Settings) -> str:
+    from telegram import Bot
+
+    from bot.connection import build_requests
+
+    assert settings.token is not None
+    request, _ = build_requests(settings)
+    async with Bot(settings.token, base_url=settings.base_url, request=request) as bot:
+        return bot.username
 
 
 async def _read(

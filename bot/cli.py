@@ -182,8 +182,7 @@ def _validate(
         result = load_content(paths, context=settings.content_paths, today=today, strict=strict)
     else:
         check_content_folders(settings)
-        campaigns = [settings.campaigns_dir] if settings.campaigns_dir.is_dir() else []
-        result = load_content([*settings.content_paths, *campaigns], today=today, strict=strict)
+        result = load_content(settings.served_paths, today=today, strict=strict)
     for problem in result.problems:
         print(problem)
     if guess:
@@ -264,7 +263,7 @@ def _run(settings: Settings, preview_host: str, preview_port: int) -> int:
     from bot.services.content import ContentStore
     from bot.startup import serve  # keeps `validate` and `schema` quick to start
 
-    content = ContentStore(settings.content_paths, timezone=settings.timezone)
+    content = ContentStore(settings.served_paths, timezone=settings.timezone)
     result = content.reload()
     if not result.ok:
         for problem in result.problems:

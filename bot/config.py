@@ -120,6 +120,13 @@ class Settings:
         return (self.quizzes_dir,)
 
     @property
+    def served_paths(self) -> tuple[Path, ...]:
+        """What the bot and the preview load: banks, lessons and, if the folder exists,
+        campaigns (``content/campaigns`` is optional)."""
+        campaigns = (self.campaigns_dir,) if self.campaigns_dir.is_dir() else ()
+        return (*self.content_paths, *campaigns)
+
+    @property
     def webhook(self) -> bool:
         return self.webhook_url is not None
 

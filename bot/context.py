@@ -16,6 +16,7 @@ from telegram.ext import CallbackContext
 
 from bot.config import Settings
 from bot.render import Renderer
+from bot.services.campaigns import CampaignService
 from bot.services.content import ContentStore
 from bot.services.events import EventOutbox, EventService, EventTimer
 from bot.services.lessons import LessonService
@@ -53,7 +54,22 @@ class Services:
 
     @cached_property
     def quiz(self) -> QuizService:
-        return QuizService(self.repo, self.content, self.settings.timezone, self.rng_factory)
+        return QuizService(
+            self.repo,
+            self.content,
+            self.settings.timezone,
+            self.rng_factory,
+            campaigns=self.campaigns,
+        )
+
+    @cached_property
+    def campaigns(self) -> CampaignService:
+        return CampaignService(
+            self.repo,
+            self.content,
+            operators=self.settings.owner_ids,
+            rng_factory=self.rng_factory,
+        )
 
     @cached_property
     def lessons(self) -> LessonService:

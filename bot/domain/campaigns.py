@@ -125,6 +125,19 @@ def deep_link(bot_username: str, payload: str) -> str:
     return f"https://t.me/{bot_username.lstrip('@')}?start={payload}"
 
 
+SESSION_PREFIX = "campaign:"
+"""An attempt's quiz session names its campaign in ``bank_id``: ``campaign:<id>``."""
+
+
+def session_bank(campaign_id: str) -> str:
+    return f"{SESSION_PREFIX}{campaign_id}"
+
+
+def session_campaign(bank_id: str) -> str | None:
+    """The campaign of an attempt's session, from its ``bank_id``; None for a bank's quiz."""
+    return bank_id.removeprefix(SESSION_PREFIX) if bank_id.startswith(SESSION_PREFIX) else None
+
+
 # --- certificate codes -------------------------------------------------------------------------
 
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base 32: no I, L, O, U

@@ -136,6 +136,7 @@ def next_lesson(
     topics: Sequence[str],
     has_wrong_questions: bool,
     review_every: int = 4,
+    first: Sequence[str] = (),
 ) -> LessonChoice:
     """Choose today's delivery.
 
@@ -144,11 +145,19 @@ def next_lesson(
     review when ``has_wrong_questions`` (see ``pick_review_questions``); otherwise it is the
     first undelivered lesson in ``lesson_order``. Once every lesson was delivered the answer
     is 'done', review or not, so a finished course stops pushing.
+
+    ``first`` (a running campaign's lessons) jumps the queue: while one of them is
+    undelivered, the first such comes next, in ``first``'s order and before any review; then
+    the curriculum goes on where it was, never repeating a lesson.
     """
     if day_index < 0:
         raise ValueError(f"day_index must be >= 0, got {day_index}")
     if review_every < 1:
         raise ValueError(f"review_every must be >= 1, got {review_every}")
+    by_id = {lesson.id: lesson for lesson in lessons}
+    for lesson_id in first:
+        if lesson_id in by_id and lesson_id not in delivered_ids:
+            return LessonChoice("lesson", by_id[lesson_id])
     pending = [
         lesson for lesson in lesson_order(lessons, topics) if lesson.id not in delivered_ids
     ]

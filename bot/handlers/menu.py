@@ -53,6 +53,12 @@ COMMANDS: tuple[MenuCommand, ...] = (
     MenuCommand("lesson", ("private",)),
     MenuCommand("schedule", ("private", "group")),
     MenuCommand("timezone", ("private",)),
+    # --- campaigns ---
+    MenuCommand("campaign", ("private",)),
+    MenuCommand("verify", ("private", "group")),
+    MenuCommand("campaign_report", ("private",)),
+    MenuCommand("campaign_links", ("private",)),
+    MenuCommand("campaign_group", ("group",)),
 )
 
 # Shown by /help to operators only; never in the public command menu.

@@ -29,10 +29,22 @@ from bot.actions import (
     decode,
 )
 from bot.context import Services, services
-from bot.domain.content import QuestionType
+from bot.domain.campaigns import session_campaign
+from bot.domain.content import Bank, QuestionType
 from bot.domain.limits import MESSAGE_TEXT, shorten, tg_len
 from bot.domain.quiz import progress_bar
-from bot.handlers.common import Button, Link, View, edit, from_person, keyboard, reply
+from bot.domain.session import QuizSession, SessionKind
+from bot.handlers.campaign_views import closed_view
+from bot.handlers.common import (
+    Button,
+    Link,
+    View,
+    edit,
+    edit_markup,
+    from_person,
+    keyboard,
+    reply,
+)
 from bot.handlers.dispatch import Press, on, refusal_key
 from bot.handlers.menu import COMMANDS, OWNER_COMMANDS
 from bot.services.quiz import (
@@ -43,6 +55,7 @@ from bot.services.quiz import (
     ResultView,
     ResumeOffer,
     Shown,
+    TimeUp,
 )
 
 LETTERS = string.ascii_uppercase
@@ -74,6 +87,22 @@ def menu_view(svc: Services, lang: str) -> View:
     return View(svc.render(lang, "topics", banks=banks), keyboard(bank_rows(svc, lang)))
 
 
+def quiz_title(svc: Services, lang: str, bank: Bank | None, session: QuizSession) -> str:
+    """A bank's title; a campaign attempt shows its campaign's."""
+    if bank is not None:
+        return bank.title.get(lang)
+    campaign_id = session_campaign(session.bank_id)
+    campaign = svc.content.catalog.campaigns.get(campaign_id) if campaign_id else None
+    return campaign.title.get(lang) if campaign else session.bank_id
+
+
+def seconds_left(svc: Services, session: QuizSession) -> int | None:
+    """A timed attempt's remaining seconds, shown with each question; None when untimed."""
+    if session.deadline is None:
+        return None
+    return max(int((session.deadline - svc.clock()).total_seconds()), 0)
+
+
 def option_rows(shown: Presentation | Answered, lang: str) -> list[dict[str, Any]]:
     question = shown.question
     ticked = shown.selected if isinstance(shown, Presentation) else shown.chosen_display
@@ -94,10 +123,11 @@ def question_view(svc: Services, lang: str, shown: Presentation) -> View:
     text = svc.render(
         lang,
         "question",
-        bank=shown.bank.title.get(lang) if shown.bank else session.bank_id,
+        bank=quiz_title(svc, lang, shown.bank, session),
         number=session.position + 1,
         total=session.total,
         bar=progress_bar(session.position, session.total),
+        seconds_left=seconds_left(svc, session),
         scenario=question.scenario.get(lang) if question.scenario else None,
         text=question.text.get(lang),
         options=option_rows(shown, lang),
@@ -134,7 +164,7 @@ def answered_view(svc: Services, lang: str, done: Answered) -> View:
     a question at every content limit drops its long detail, then shortens its scenario."""
     question = done.question
     context: dict[str, Any] = {
-        "bank": done.bank.title.get(lang) if done.bank else done.session.bank_id,
+        "bank": quiz_title(svc, lang, done.bank, done.session),
         "number": done.position + 1,
         "total": done.session.total,
         "bar": progress_bar(done.position + 1, done.session.total),
@@ -154,6 +184,8 @@ def answered_view(svc: Services, lang: str, done: Answered) -> View:
         context.update(detail=None, scenario=shorten(context["scenario"], 300))
         text = svc.render(lang, "answered", **context)
     session = done.session
+    if session.is_finished and session.kind is SessionKind.CAMPAIGN:
+        return View(text)  # the attempt's result follows in a message of its own
     label, target = (
         ("see_result", Result(session.id)) if session.is_finished else ("next", Next(session.id))
     )
@@ -174,7 +206,7 @@ def result_view(svc: Services, lang: str, username: str, shown: ResultView) -> V
     text = svc.render(
         lang,
         "result",
-        bank=shown.bank.title.get(lang) if shown.bank else session.bank_id,
+        bank=quiz_title(svc, lang, shown.bank, session),
         answered=result.answered,
         correct=result.correct,
         total=session.total,
@@ -190,7 +222,7 @@ def result_view(svc: Services, lang: str, username: str, shown: ResultView) -> V
 
 def resume_view(svc: Services, lang: str, offer: ResumeOffer) -> View:
     session = offer.session
-    bank = offer.bank.title.get(lang) if offer.bank else session.bank_id
+    bank = quiz_title(svc, lang, offer.bank, session)
     wanted = offer.wanted or offer.bank
     label = svc.render.label
     rows: list[list[Button]] = [[(label(lang, "continue"), Continue(session.id))]]
@@ -462,6 +494,9 @@ async def record(
     outcome = await svc.quiz.answer(
         press.origin, session_id, position, choice, svc.clock(), submitted=submitted
     )
+    if isinstance(outcome, TimeUp):
+        await time_up(press, outcome)
+        return
     if isinstance(outcome, Refusal) or press.message is None:
         await press.refuse(refusal_key("toast_", outcome))
         return
@@ -471,6 +506,18 @@ async def record(
     lang = outcome.language
     await press.toast(lang, "toast_correct" if outcome.correct else "toast_wrong")
     await edit(press.message, answered_view(svc, lang, outcome))
+    if outcome.closed is not None:  # the attempt's last answer: its result
+        await reply(press.message, closed_view(svc, lang, outcome.closed))
+
+
+async def time_up(press: Press, outcome: TimeUp) -> None:
+    """An answer after a campaign attempt's deadline: it does not count; the attempt's
+    result replaces the question's buttons (unless the job has shown it already)."""
+    await press.refuse("toast_time_up")
+    if outcome.closed is None or press.message is None:
+        return
+    await edit_markup(press.message, None)
+    await reply(press.message, closed_view(press.svc, await press.language(), outcome.closed))
 
 
 def asks(message: Message, session_id: int, position: int) -> bool:

@@ -87,6 +87,7 @@ class ContentStatus:
     banks: int
     questions: int
     lessons: int
+    campaigns: int
     files: int
     errors: tuple[str, ...]
     warnings: tuple[str, ...]
@@ -100,6 +101,7 @@ class ContentStatus:
             "banks": self.banks,
             "questions": self.questions,
             "lessons": self.lessons,
+            "campaigns": self.campaigns,
             "files": self.files,
             "errors": list(self.errors),
             "warnings": list(self.warnings),
@@ -126,7 +128,7 @@ class Preview:
             status=self.content_status,
             extra_files=_fonts(),
         )
-        self.content = ContentStore(settings.content_paths, timezone=settings.timezone)
+        self.content = ContentStore(settings.served_paths, timezone=settings.timezone)
         self.status: ContentStatus | None = None
         self.repo: Repository | None = None
         self.app: PTBApplication | None = None
@@ -151,6 +153,7 @@ class Preview:
             banks=len(catalog.banks),
             questions=len(catalog.questions),
             lessons=len(catalog.lessons),
+            campaigns=len(catalog.campaigns),
             files=result.files,
             errors=tuple(str(p) for p in result.problems if p.severity is Severity.ERROR),
             warnings=tuple(str(p) for p in result.problems if p.severity is not Severity.ERROR),

@@ -132,6 +132,7 @@ class AttemptClosed:
     new_best: bool
     passed: bool  # this attempt reached the pass mark
     certificate_due: bool  # passed, and no certificate yet (offer one)
+    unit: Unit | None = None  # the person's unit (school units: no name on certificates)
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,6 +215,32 @@ class Bound:
     unit: Unit
 
 
+@dataclass(frozen=True, slots=True)
+class ChooseCampaign:
+    """An organizer of several campaigns named none: they choose one (by id)."""
+
+    campaigns: tuple[Campaign, ...]
+
+
+Organizing = Campaign | BindRefusal | ChooseCampaign
+"""The campaign an organizer's command is about, or why there is none."""
+
+
+@dataclass(frozen=True, slots=True)
+class CampaignLinks:
+    campaign: Campaign
+    links: list[UnitLink]
+
+
+@dataclass(frozen=True, slots=True)
+class Announcement:
+    """The "campaign ended" message, claimed once: its results and who receives it."""
+
+    results: FinalResults
+    organizers: tuple[int, ...]  # private chats
+    groups: tuple[int, ...]  # group chats bound to a unit
+
+
 class CampaignService:
     def __init__(
         self,
@@ -291,6 +318,17 @@ class CampaignService:
         moved = await self.repo.campaigns.member(campaign.id, user_id)
         assert moved is not None
         return Joined(campaign, unit, moved, False, changed=True)
+
+    async def overview(
+        self, user_id: int, campaign_id: str | None, now: datetime, most: int = 3
+    ) -> list[CampaignStatus]:
+        """``/campaign [id]``: that campaign, else the person's latest ones (empty: none)."""
+        if campaign_id is not None:
+            ids = [campaign_id]
+        else:
+            ids = [campaign.id for campaign, _ in await self.my_campaigns(user_id)][:most]
+        found = [await self.status(user_id, cid, now) for cid in ids]
+        return [status for status in found if status is not None]
 
     async def my_campaigns(self, user_id: int) -> list[tuple[Campaign, Membership]]:
         """The person's campaigns that still exist in the content, latest joined first."""
@@ -404,6 +442,7 @@ class CampaignService:
         assert this is not None
         made_it = passed(this, campaign)
         certificate = await self.repo.campaigns.certificate(campaign.id, attempt.user_id)
+        member = await self.repo.campaigns.member(campaign.id, attempt.user_id)
         return AttemptClosed(
             campaign,
             after,
@@ -411,6 +450,7 @@ class CampaignService:
             best.attempt_id == after.id,
             made_it,
             made_it and certificate is None,
+            campaign.unit(member.unit_id) if member else None,
         )
 
     # --- status and boards -----------------------------------------------------------------------
@@ -501,6 +541,20 @@ class CampaignService:
             )
         return FinalResults(campaign, [u.standing for u in report.units], entries, report)
 
+    async def announcements(self, now: datetime) -> list[Announcement]:
+        """Every ended campaign's "campaign ended" message not claimed yet, now claimed.
+
+        The caller sends each one and then calls ``announced``; a crash in between loses the
+        message rather than sending it twice."""
+        found = []
+        for campaign in await self.campaigns_to_announce(now):
+            results = await self.final_results(campaign.id, now)
+            if results is None:
+                continue
+            groups = await self.repo.campaign_reports.bound_groups(campaign.id)
+            found.append(Announcement(results, tuple(sorted(campaign.organizers)), groups))
+        return found
+
     async def campaigns_to_announce(self, now: datetime) -> list[Campaign]:
         """Campaigns that have ended and whose "ended" message nobody has claimed yet.
 
@@ -576,6 +630,41 @@ class CampaignService:
         campaign = self.campaign(found.campaign_id)
         unit = campaign.unit(found.unit_id) if campaign else None
         return Verification(VerifyStatus.VALID, found, campaign, unit)
+
+    # --- organizers -----------------------------------------------------------------------------
+
+    def organizing(self, user_id: int, campaign_id: str | None) -> Organizing:
+        """The campaign an organizer's command means: the one named, else the only one they
+        organize (operators organize every campaign)."""
+        if campaign_id is not None:
+            campaign = self.campaign(campaign_id)
+            if campaign is None:
+                return BindRefusal.UNKNOWN_CAMPAIGN
+            return campaign if self.is_organizer(user_id, campaign) else BindRefusal.NOT_ORGANIZER
+        everything = sorted(self.content.catalog.campaigns.values(), key=lambda c: c.id)
+        mine = tuple(c for c in everything if self.is_organizer(user_id, c))
+        if not mine:
+            return BindRefusal.NOT_ORGANIZER
+        return mine[0] if len(mine) == 1 else ChooseCampaign(mine)
+
+    async def organizer_report(
+        self, user_id: int, campaign_id: str | None, now: datetime
+    ) -> CampaignReport | BindRefusal | ChooseCampaign:
+        """``/campaign_report``: the whole report, for the campaign's organizers only."""
+        found = self.organizing(user_id, campaign_id)
+        if not isinstance(found, Campaign):
+            return found
+        report = await self.report(found.id, now)
+        return report if report is not None else BindRefusal.UNKNOWN_CAMPAIGN
+
+    def organizer_links(
+        self, user_id: int, campaign_id: str | None, bot_username: str
+    ) -> CampaignLinks | BindRefusal | ChooseCampaign:
+        """``/campaign_links``: every unit's deep link (the handler draws the posters)."""
+        found = self.organizing(user_id, campaign_id)
+        if not isinstance(found, Campaign):
+            return found
+        return CampaignLinks(found, unit_links(found, bot_username))
 
     # --- links and group chats -----------------------------------------------------------------
 

@@ -32,6 +32,7 @@ from typing import Literal, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.config import Settings
+from bot.domain.campaigns import Phase
 from bot.domain.content import Catalog, Lesson, Question, QuestionType
 from bot.domain.quiz import grade_answer, learn, question_version
 from bot.domain.schedule import (
@@ -336,6 +337,7 @@ class LessonService:
             history.sent,
             topics=catalog.topics,
             has_wrong_questions=bool(picks),
+            first=await self._campaign_lessons(sub, now),
         )
         if choice.kind == "done":
             if not job:
@@ -353,6 +355,21 @@ class LessonService:
         return await self.repo.lessons.claim_lesson(
             sub.chat_id, day, "lesson", lesson.id, check, [], now
         )
+
+    async def _campaign_lessons(self, sub: Subscription, now: datetime) -> list[str]:
+        """The lessons of the running campaigns a person takes part in, each campaign's in its
+        own order (the earliest joined first): they come before the rest of the curriculum."""
+        campaigns = self.catalog.campaigns
+        if sub.kind != "private" or not campaigns:
+            return []
+        found: list[str] = []
+        for member in await self.repo.campaigns.memberships(sub.chat_id):
+            campaign = campaigns.get(member.campaign_id)
+            if campaign is None or not campaign.lessons:
+                continue
+            if campaign.phase(local_day(now, ZoneInfo(campaign.timezone))) is Phase.OPEN:
+                found += [lesson for lesson in campaign.lessons if lesson not in found]
+        return found
 
     # --- the job ----------------------------------------------------------------------------
 

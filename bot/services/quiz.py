@@ -26,6 +26,7 @@ from bot.domain.quiz import (
     to_bank_indices,
 )
 from bot.domain.session import AnswerRecord, QuizSession, SessionKind
+from bot.services.campaigns import AttemptClosed, AttemptRefused, AttemptStarted, CampaignService
 from bot.services.common import Origin, local_today
 from bot.services.content import ContentStore
 from bot.storage.quizzes import AnswerContext, AnswerRefused, AnswerWrite
@@ -66,6 +67,23 @@ class Answered:
     points: int
     language: str
     replay: bool = False  # shown again from storage (the first edit never reached the person)
+    closed: AttemptClosed | None = None  # the campaign attempt this answer finished
+
+
+@dataclass(frozen=True, slots=True)
+class TimeUp:
+    """An answer to a campaign attempt after its deadline: nothing stored, the attempt is
+    closed (``closed`` is None when something else closed it first)."""
+
+    closed: AttemptClosed | None
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptShown:
+    """A campaign attempt started (or resumed), and its current question."""
+
+    started: AttemptStarted
+    shown: Shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,11 +136,13 @@ class QuizService:
         content: ContentStore,
         timezone: tzinfo,
         rng_factory: Callable[[], random.Random] = random.Random,
+        campaigns: CampaignService | None = None,
     ) -> None:
         self.repo = repo
         self.content = content
         self.timezone = timezone
         self.rng_factory = rng_factory
+        self.campaigns = campaigns  # campaign attempts: their start and end follow its rules
 
     def bank(self, bank_id: str) -> Bank | None:
         return self.content.catalog.banks.get(bank_id)
@@ -173,6 +193,16 @@ class QuizService:
         if open_session is not None:
             return ResumeOffer(open_session, self.bank(open_session.bank_id), wanted)
         return await self._begin(user.user_id, bank_id, now)
+
+    async def start_attempt(
+        self, user_id: int, campaign_id: str, now: datetime
+    ) -> AttemptShown | AttemptRefused:
+        """A campaign attempt (or the one already running) and its current question."""
+        assert self.campaigns is not None, "campaign attempts need the CampaignService"
+        started = await self.campaigns.start_attempt(user_id, campaign_id, now)
+        if isinstance(started, AttemptRefused):
+            return started
+        return AttemptShown(started, await self.show(started.session, now))
 
     async def open_quiz(self, user: User) -> ResumeOffer | None:
         """/quiz: the open quiz to resume, if any (else the menu)."""
@@ -257,7 +287,7 @@ class QuizService:
         if isinstance(session, Refusal):
             return session
         if not session.is_open and not session.is_finished:
-            return Refusal.STALE
+            return _closed(session, now)
         return await self.show(session, now)
 
     async def replace(
@@ -344,14 +374,17 @@ class QuizService:
         now: datetime,
         *,
         submitted: bool,
-    ) -> Answered | Refusal:
+    ) -> Answered | TimeUp | Refusal:
         """Grade and store one answer, at most once: one read and one write.
 
         ``submitted`` says which button sent it: a multiple-answer submit (any number of
-        options) or a single option (single-choice and true/false questions only).
+        options) or a single option (single-choice and true/false questions only). A campaign
+        attempt's last answer, or one after its deadline, also closes the attempt.
         """
         context = await self.repo.quizzes.answer_context(origin.user_id, session_id)
         checked = self._check_answer(origin, context, position, choice, submitted)
+        if checked is Refusal.STALE and context is not None and context.session is not None:
+            checked = _closed(context.session, now)  # a campaign attempt's time may be up
         if isinstance(checked, Refusal):
             if checked is Refusal.ALREADY_ANSWERED and context is not None:
                 replay = await self._replay(origin, context, position)
@@ -378,12 +411,25 @@ class QuizService:
                 )
             )
         except AnswerRefused as refused:
+            if refused.reason == Refusal.TIME_UP and session.kind is SessionKind.CAMPAIGN:
+                return TimeUp(await self._finish_attempt(session_id, now))
             return Refusal(refused.reason)
         after = session.after_answer(correct, points, now)
         bank = self.bank(session.bank_id)
+        closed = None
+        if after.is_finished and after.kind is SessionKind.CAMPAIGN:
+            closed = await self._finish_attempt(session_id, now)  # the attempt's last answer
         return Answered(
-            after, bank, question, order, position, choice, correct, points, user.language
-        )
+            after, bank, question, order, position, choice, correct, points, user.language,
+            closed=closed,
+        )  # fmt: skip
+
+    async def _finish_attempt(self, session_id: int, now: datetime) -> AttemptClosed | None:
+        """Close a campaign attempt that is over (all answered, or its time is up). Only a
+        finished or refused answer asks, so the answer path stays one read and one write."""
+        if self.campaigns is None:
+            return None
+        return await self.campaigns.finish_session(session_id, now)
 
     def _check_answer(
         self,
@@ -455,3 +501,11 @@ class QuizService:
             context.user.language,
             replay=True,
         )
+
+
+def _closed(session: QuizSession, now: datetime) -> Refusal:
+    """Why a press on a quiz that no longer takes answers changes nothing: a campaign
+    attempt whose time is up says so; anything else is simply stale."""
+    if session.deadline is not None and now >= session.deadline:
+        return Refusal.TIME_UP
+    return Refusal.STALE

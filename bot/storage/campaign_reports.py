@@ -114,6 +114,14 @@ class CampaignReportStore:
         )
         return cursor.rowcount == 1
 
+    async def bound_groups(self, campaign_id: str) -> tuple[int, ...]:
+        """The group chats bound to any unit of the campaign."""
+        rows = await self.db.all(
+            "SELECT chat_id FROM campaign_groups WHERE campaign_id = ? ORDER BY bound_at, chat_id",
+            (campaign_id,),
+        )
+        return tuple(int(r[0]) for r in rows)
+
     async def group_units(self, chat_id: int) -> dict[str, str]:
         """Campaign id -> unit id for a group chat."""
         rows = await self.db.all(

@@ -15,7 +15,14 @@ from typing import Any
 
 import aiosqlite
 
-from bot.domain.campaigns import Attempt, Certificate, Membership, Outcome, Result
+from bot.domain.campaigns import (
+    Attempt,
+    Certificate,
+    Membership,
+    Outcome,
+    Result,
+    session_bank,
+)
 from bot.domain.session import SessionKind
 from bot.storage.db import Database, iso_or_none
 
@@ -152,7 +159,7 @@ class CampaignStore:
                 "started_at, deadline) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     member.user_id,
-                    f"campaign:{member.campaign_id}",
+                    session_bank(member.campaign_id),
                     SessionKind.CAMPAIGN.value,
                     json.dumps(list(question_ids)),
                     json.dumps([list(order) for order in option_orders]),

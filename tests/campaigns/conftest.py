@@ -10,13 +10,17 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import Settings
 from bot.domain.quiz import Streak, learn, question_version
 from bot.services.campaigns import AttemptStarted, CampaignService
 from bot.services.content import ContentStore
 from bot.storage.repository import AnswerWrite, Repository
-from tests.harness import ROOT
+from tests.conftest import DATA
+from tests.harness import ROOT, Clock, Harness
+from tests.lessons.conftest import LESSON_DATA
 
 CONTENT = [ROOT / "quizzes", ROOT / "content" / "lessons", ROOT / "content" / "campaigns"]
+CAMPAIGN_DATA = Path(__file__).parent / "data"  # spring.yaml, on the test banks and lessons
 DEMO = "demo-315"
 # 10:00 in Shanghai on 15 March 2026, inside the demo campaign.
 T0 = datetime(2026, 3, 15, 2, 0, tzinfo=UTC)
@@ -93,3 +97,16 @@ async def answer_all(
             )
         )
     return at
+
+
+@pytest.fixture
+async def cbot(settings: Settings, clock: Clock) -> AsyncIterator[Harness]:
+    """The real bot with the test banks, the test lessons and the "spring" campaign."""
+    harness = Harness(
+        settings, clock, content_paths=[DATA / "quizzes", LESSON_DATA, CAMPAIGN_DATA]
+    )
+    await harness.start()
+    try:
+        yield harness
+    finally:
+        await harness.stop()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import os
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,6 +18,8 @@ from PIL import Image
 from bot.campaign_pictures import QR_BORDER, QR_SCALE
 from bot.cli import main
 from bot.domain.campaigns import join_payload
+from bot.emulator.core import BotApiEmulator
+from bot.emulator.server import EmulatorServer
 from bot.services.campaigns import AttemptStarted, CampaignService
 from bot.storage.repository import Repository
 from tests.campaigns.conftest import DEMO, T0, answer_all, person
@@ -24,7 +29,13 @@ from tests.harness import ROOT
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)  # no .env from the developer's checkout
-    for key in ("QUIZZES_DIR", "CONTENT_DIR", "DATABASE_PATH", "BOT_USERNAME"):
+    for key in (
+        "QUIZZES_DIR",
+        "CONTENT_DIR",
+        "DATABASE_PATH",
+        "BOT_USERNAME",
+        "TELEGRAM_BOT_TOKEN",
+    ):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("QUIZZES_DIR", str(ROOT / "quizzes"))
     monkeypatch.setenv("CONTENT_DIR", str(ROOT / "content"))
@@ -213,3 +224,45 @@ def test_dashboard_picture_and_workbook_bytes_are_images_and_zip(content) -> Non
     with Image.open(io.BytesIO(png)) as image:
         assert image.format == "PNG"
     assert report_workbook(report, content.catalog, label)[:2] == b"PK"
+
+
+async def test_links_ask_telegram_for_the_username_when_a_token_is_set(tmp_path: Path) -> None:
+    """No --bot and no BOT_USERNAME, but a token: getMe names the bot (here, an emulator)."""
+    token = "123456789:AAFakeTokenForTestsOnly_abcdefghij"
+    emulator = BotApiEmulator(token=token, bot_username="branch315_bot")
+    server = EmulatorServer(emulator, port=0)
+    await server.start()
+    try:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+        env.update(
+            TELEGRAM_BOT_TOKEN=token,
+            TELEGRAM_BASE_URL=server.api_base_url,
+            QUIZZES_DIR=str(ROOT / "quizzes"),
+            CONTENT_DIR=str(ROOT / "content"),
+            PYTHONPATH=str(ROOT),
+        )
+        env.pop("BOT_USERNAME", None)
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "campaign", "links", DEMO, "--out", "p",
+            cwd=tmp_path, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, err = await asyncio.wait_for(proc.communicate(), 60)
+    finally:
+        await server.stop()
+    assert proc.returncode == 0, err.decode()
+    assert "https://t.me/branch315_bot?start=C-demo-315-U-east-branch" in out.decode()
+    assert "warning" not in err.decode()
+    assert [call.method for call in emulator.calls] == ["getMe"]
+
+
+def test_links_say_so_when_telegram_cannot_be_asked(
+    env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456789:AAFakeTokenForTestsOnly_abcdefghij")
+    monkeypatch.setenv("TELEGRAM_BASE_URL", "http://127.0.0.1:9/bot")  # nobody listens
+    assert main(["campaign", "links", DEMO, "--out", "p"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("quizbot: could not ask Telegram for the bot's username (")
+    assert err.strip().endswith("use --bot or set BOT_USERNAME")
+    assert "AAFake" not in err
+    assert not (env / "p").exists()

@@ -16,6 +16,7 @@ from bot.services.campaigns import (
     TopEntry,
     Verification,
     VerifyStatus,
+    unit_links,
 )
 from bot.services.content import ContentStore
 from tests.campaigns.conftest import DEMO, T0
@@ -116,6 +117,17 @@ def test_certificates_and_organizers(renderer: Renderer, content: ContentStore, 
                     "unknown_campaign", "unknown_unit", "report"):  # fmt: skip
         assert renderer(lang, "campaign_organizer", outcome=outcome, campaign=campaign,
                         unit=unit, units=campaign.units, summary=summary)  # fmt: skip
+    choose = renderer(lang, "campaign_organizer", outcome="choose", campaigns=[campaign],
+                      command="campaign_report")  # fmt: skip
+    assert f"/campaign_report {DEMO}" in choose
+    links = unit_links(campaign, "quiz315_bot")
+    listed = renderer(lang, "campaign_organizer", outcome="links", campaign=campaign,
+                      links=links)  # fmt: skip
+    assert all(link.url in listed for link in links)
+    poster = renderer(lang, "campaign_organizer", outcome="poster", campaign=campaign,
+                      unit=unit, url=links[0].url)  # fmt: skip
+    assert poster.endswith(links[0].url)
+    assert renderer(lang, "campaign_none")
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -311,6 +311,21 @@ def test_every_fourth_delivery_is_review_when_wrong_questions(day_index: int, ki
     assert (choice.lesson is None) == (kind == "review")
 
 
+def test_a_campaigns_lessons_come_first_in_its_order_even_on_a_review_day() -> None:
+    first = ("fund-1", "nope", "skim-2")  # an unknown id is skipped, not an error
+    picked = [
+        next_lesson(LESSONS, delivered, 3, topics=TOPICS, has_wrong_questions=True, first=first)
+        for delivered in (set(), {"fund-1"}, {"fund-1", "skim-2"})
+    ]
+    assert [c.lesson.id if c.lesson else c.kind for c in picked] == ["fund-1", "skim-2", "review"]
+    after = next_lesson(
+        LESSONS, {"fund-1", "skim-2"}, 4, topics=TOPICS, has_wrong_questions=False, first=first
+    )
+    assert after == next_lesson(
+        LESSONS, {"fund-1", "skim-2"}, 4, topics=TOPICS, has_wrong_questions=False
+    )  # then the curriculum, where it was
+
+
 def test_review_day_without_wrong_questions_is_a_lesson() -> None:
     choice = next_lesson(LESSONS, set(), 3, topics=TOPICS, has_wrong_questions=False)
     assert choice.kind == "lesson"

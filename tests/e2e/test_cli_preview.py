@@ -21,7 +21,7 @@ def child_env(tmp_path: Path) -> dict[str, str]:
     env.update(
         PYTHONPATH=str(ROOT),
         DATABASE_PATH=str(tmp_path / "data" / "quizbot.sqlite3"),
-        QUIZZES_DIR=str(ROOT / "tests" / "data" / "quizzes"),
+        QUIZZES_DIR=str(ROOT / "quizzes"),  # the real content folder needs the real banks
         CONTENT_DIR=str(ROOT / "content"),
     )
     return env
@@ -66,6 +66,13 @@ async def test_preview_serves_the_page_and_stops_on_ctrl_c(tmp_path: Path) -> No
         ):
             assert response.status == 200
             assert "反诈小课堂" in await response.text()
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(f"http://127.0.0.1:{port}/api/state") as response,
+        ):
+            content = (await response.json())["content"]
+        assert content["ok"], content["errors"]
+        assert content["campaigns"] == 1  # the demo campaign works in the preview
         proc.send_signal(signal.SIGINT)
         _, err = await asyncio.wait_for(proc.communicate(), 30)
     finally:

@@ -165,9 +165,9 @@ async def test_the_job_is_opt_in_and_single(lbot: Harness) -> None:
         lbot.settings, repo=lbot.repo, content=lbot.content, schedule_jobs=True
     )
     assert scheduled.job_queue is not None
-    [job] = scheduled.job_queue.jobs()
-    assert job.name == "daily-lessons"
-    assert job.callback is lesson_handlers.lesson_tick
+    jobs = {job.name: job for job in scheduled.job_queue.jobs()}
+    assert set(jobs) == {"daily-lessons", "campaigns"}  # one job each, never one per chat
+    assert jobs["daily-lessons"].callback is lesson_handlers.lesson_tick
 
 
 async def test_the_job_callback_delivers_on_its_own_connection(lbot: Harness) -> None:

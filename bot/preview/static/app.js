@@ -277,7 +277,8 @@ function renderBanner() {
   }
   const content = state.world && state.world.content;
   if (!content) { banner.className = "banner"; banner.textContent = "…"; return; }
-  const counts = `${content.banks} 个题库 banks · ${content.questions} 道题 questions · ${content.lessons} 节课 lessons`;
+  const campaigns = content.campaigns ? ` · ${content.campaigns} 个活动 campaigns` : "";
+  const counts = `${content.banks} 个题库 banks · ${content.questions} 道题 questions · ${content.lessons} 节课 lessons${campaigns}`;
   const version = content.version ? ` · 版本 version ${content.version.slice(0, 8)}` : "";
   if (!content.ok) {
     banner.className = "banner error";
