@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from enum import StrEnum
 
+from bot import metrics
 from bot.domain.content import Bank, Question, QuestionType
 from bot.domain.quiz import (
     CardState,
@@ -379,6 +380,7 @@ class QuizService:
             )
         except AnswerRefused as refused:
             return Refusal(refused.reason)
+        metrics.answer_stored("quiz")
         after = session.after_answer(correct, points, now)
         bank = self.bank(session.bank_id)
         return Answered(
