@@ -20,6 +20,7 @@ from bench import (
     checker,
     content_load,
     event_burst,
+    polling_confirm,
     storage_scale,
 )
 from bench.common import Row, print_table
@@ -46,6 +47,7 @@ def main() -> None:
     rows += checker.measure()
     rows += storage_scale.measure(*((10_000, 500_000) if quick else ()))
     rows += campaign_report.measure(*((10_000, 500_000) if quick else ()))
+    rows += asyncio.run(polling_confirm.measure())
     print(f"machine: {machine()}")
     print_table(rows)
 

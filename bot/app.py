@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,9 +23,11 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.config import Settings
+from bot.connection import HandledBeforeConfirmed
 from bot.context import SERVICES_KEY, Services, utc_now
 from bot.handlers import admin, campaigns, dispatch, events, groups, lessons, profile, quiz
 from bot.handlers.groups import TelegramAdmins
+from bot.instrument import InstrumentedRequest, InstrumentedUpdateProcessor
 from bot.logs import redact
 from bot.render import Renderer
 from bot.services.content import ContentStore
@@ -32,6 +36,29 @@ from bot.storage.repository import Repository
 log = logging.getLogger(__name__)
 
 PTBApplication = Application[Any, Any, Any, Any, Any, Any]
+RUNTIME_KEY = "runtime"
+
+
+@dataclass
+class Runtime:
+    """What ``build_application`` puts around the handlers, for ``bot/startup.py``.
+
+    ``processor`` counts and times every update; ``send`` and ``updates`` are the two requests,
+    measured (``bot/instrument.py``; None when the caller gave none), the ``getUpdates`` one
+    also waiting until the previous batch is handled (``HandledBeforeConfirmed``). ``exits``
+    holds what ``startup.start`` opened (the health server); ``startup.stop`` closes it.
+    """
+
+    processor: InstrumentedUpdateProcessor
+    send: InstrumentedRequest | None = None
+    updates: InstrumentedRequest | None = None
+    exits: AsyncExitStack = field(default_factory=AsyncExitStack)
+
+
+def runtime(app: PTBApplication) -> Runtime:
+    found = app.bot_data[RUNTIME_KEY]
+    assert isinstance(found, Runtime)
+    return found
 
 
 def build_application(
@@ -60,15 +87,25 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .concurrent_updates(False)
     )
+    # One update at a time, counted and timed; a concurrent processor must keep doing both
+    # (subclass InstrumentedUpdateProcessor, or give it more max_concurrent_updates).
+    run = Runtime(InstrumentedUpdateProcessor(max_concurrent_updates=1))
+    builder = builder.concurrent_updates(run.processor)
     if request is not None:
-        builder = builder.request(request)
+        run.send = InstrumentedRequest(request)
+        builder = builder.request(run.send)
+    gate: HandledBeforeConfirmed | None = None
     if get_updates_request is not None:
-        builder = builder.get_updates_request(get_updates_request)
+        gate = HandledBeforeConfirmed(get_updates_request)
+        run.updates = InstrumentedRequest(gate)
+        builder = builder.get_updates_request(run.updates)
     if rate_limiter is not None:
         builder = builder.rate_limiter(rate_limiter)
     app: PTBApplication = builder.build()
+    if gate is not None:
+        gate.queue = app.update_queue
+    app.bot_data[RUNTIME_KEY] = run
     services = Services(
         settings=settings,
         repo=repo,

@@ -31,7 +31,7 @@ from bot.content.loader import load_content
 from bot.content.problems import summary
 from bot.content.schema import BankFileModel, LessonFileModel
 from bot.logs import redact, setup_logging
-from bot.storage.db import DatabaseError, connect, schema_version
+from bot.storage.db import DatabaseError, schema_version
 
 if TYPE_CHECKING:
     from bot.domain.checker import Verdict
@@ -274,8 +274,7 @@ def _run(settings: Settings, preview_host: str, preview_port: int) -> int:
             file=sys.stderr,
         )
         return 1
-    asyncio.run(_check_database(settings))
-    asyncio.run(serve(settings, content))
+    asyncio.run(serve(settings, content))  # locks, opens and migrates the database first
     return 0
 
 
@@ -487,12 +486,6 @@ def _backup_or_restore(settings: Settings, args: argparse.Namespace) -> int:
         "(the bot keeps no list of them: that would be data about them)"
     )
     return 0
-
-
-async def _check_database(settings: Settings) -> None:
-    """Open and migrate once before serving, so a bad database fails with one sentence."""
-    conn = await connect(settings.database_path)
-    await conn.close()
 
 
 if __name__ == "__main__":

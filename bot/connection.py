@@ -7,16 +7,21 @@ self-hosted server on loopback) is always reached directly.
 
 A start-up failure becomes one sentence with the cause and the fix (``describe_startup_error``);
 nothing here ever formats the token.
+
+``HandledBeforeConfirmed`` wraps the ``getUpdates`` request so that long polling confirms a
+batch only once every update of it has been handled (see its docstring).
 """
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 from collections.abc import Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 from telegram.error import InvalidToken, NetworkError, TelegramError, TimedOut
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 from bot.config import DEFAULT_BASE_URL, Settings
 from bot.logs import redact
@@ -49,6 +54,56 @@ def build_requests(settings: Settings) -> tuple[HTTPXRequest, HTTPXRequest]:
     send = HTTPXRequest(connection_pool_size=SEND_POOL_SIZE, proxy=proxy, httpx_kwargs=kwargs)
     updates = HTTPXRequest(connection_pool_size=1, proxy=proxy, httpx_kwargs=kwargs)
     return send, updates
+
+
+class HandledBeforeConfirmed(BaseRequest):
+    """Sends ``getUpdates`` only when every update received so far has been handled.
+
+    ``getUpdates`` with ``offset`` is how long polling confirms the previous batch; Telegram
+    then forgets it. python-telegram-bot asks again as soon as the batch is queued, so a
+    process killed while handling it would lose those updates. Waiting for the application's
+    ``update_queue`` to be joined (each update is marked done after its handlers ran, also
+    when updates are handled concurrently) means a SIGKILL or a crash leaves the
+    unhandled batch at Telegram, which delivers it again after the restart; answers are kept
+    once by the database's UNIQUE keys. The cost: a new batch waits for the slowest update of
+    the previous one. ``queue`` is set once the application exists (``build_application``).
+    """
+
+    def __init__(self, inner: BaseRequest) -> None:
+        self.inner = inner
+        self.queue: asyncio.Queue[Any] | None = None
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self.inner.read_timeout
+
+    async def initialize(self) -> None:
+        await self.inner.initialize()
+
+    async def shutdown(self) -> None:
+        await self.inner.shutdown()
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = BaseRequest.DEFAULT_NONE,
+        write_timeout: Any = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        if self.queue is not None and url.endswith("/getUpdates"):
+            await self.queue.join()
+        return await self.inner.do_request(
+            url,
+            method,
+            request_data,
+            read_timeout=read_timeout,
+            write_timeout=write_timeout,
+            connect_timeout=connect_timeout,
+            pool_timeout=pool_timeout,
+        )
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:

@@ -133,9 +133,29 @@ class _BadPayloadFilter(logging.Filter):
 _BAD_PAYLOAD = _BadPayloadFilter()
 
 
+class _WebhookPayloadFilter(logging.Filter):
+    """PTB's webhook server logs each update's whole JSON (DEBUG "Webhook received data"; on
+    a bad update, CRITICAL "Received data was"): people's messages. Keep the line, drop the
+    data."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = str(record.msg)
+        if text.startswith("Webhook received data") or "Received data was" in text:
+            head = text.split("%", 1)[0].rstrip(" :")
+            record.msg, record.args = f"{head} (content not logged)", None
+        return True
+
+
+_WEBHOOK_PAYLOAD = _WebhookPayloadFilter()
+
+
 def quiet_libraries() -> None:
     for name in _QUIET:
         logging.getLogger(name).setLevel(logging.WARNING)
-    payload_logger = logging.getLogger("telegram.request.BaseRequest")
-    if _BAD_PAYLOAD not in payload_logger.filters:
-        payload_logger.addFilter(_BAD_PAYLOAD)
+    for logger_name, payload_filter in (
+        ("telegram.request.BaseRequest", _BAD_PAYLOAD),
+        ("telegram.ext.Updater", _WEBHOOK_PAYLOAD),
+    ):
+        payload_logger = logging.getLogger(logger_name)
+        if payload_filter not in payload_logger.filters:
+            payload_logger.addFilter(payload_filter)

@@ -35,9 +35,21 @@ PlatformCollector(registry=REGISTRY)  # the Python version
 
 ANSWER_KINDS = frozenset({"quiz", "event", "lesson_check"})
 LESSON_FAILURES = frozenset(
-    {"blocked", "removed", "migrated", "chat_not_found", "rejected", "network", "rate_limited"}
+    {
+        "blocked",
+        "removed",
+        "migrated",
+        "chat_not_found",
+        "rejected",
+        "network",
+        "rate_limited",
+        "content_removed",
+        "inactive",
+        "too_many_attempts",
+    }
 )
-"""The ``reason`` categories of ``bot.services.lessons.SendError`` (never its detail)."""
+"""The ``reason`` categories of ``bot.services.lessons.SendError`` (never its detail), and the
+service's own: the lesson left the content, the chat unsubscribed, attempts ran out."""
 OTHER = "other"
 
 UPDATES = Counter(
@@ -70,7 +82,9 @@ TELEGRAM_429 = Counter(
     registry=REGISTRY,
 )
 EVENTS_RUNNING = Gauge(
-    "quizbot_events_running", "Group quiz events in the lobby or running.", registry=REGISTRY
+    "quizbot_events_running",
+    "Group quiz events under way (counting down, running or paused).",
+    registry=REGISTRY,
 )
 CONTENT = Info("quizbot_content", "The content version in use.", registry=REGISTRY)
 LAST_GET_UPDATES = Gauge(
@@ -115,7 +129,7 @@ def lesson_failed(reason: str) -> None:
 
 
 def set_events_running(count: int) -> None:
-    """After an event opens or ends, and at start after resuming events."""
+    """After an event starts or ends, and at start after resuming events."""
     EVENTS_RUNNING.set(count)
 
 

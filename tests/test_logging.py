@@ -98,3 +98,24 @@ def test_redactor_masks_the_secret_half_and_url_quoted_forms() -> None:
     assert redact("42%3AABCDEFGHIJKLMNOP") == "<redacted>"
     assert redact("half ABCDEFGHIJKLMNOP") == "half <redacted>"
     assert redact("the bot id 42 is public") == "the bot id 42 is public"
+
+
+def test_webhook_updates_are_logged_without_their_content(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    setup_logging(logging.DEBUG)
+    caplog.set_level(logging.DEBUG)
+    try:
+        updater = logging.getLogger("telegram.ext.Updater")
+        body = '{"message": {"text": "我的银行卡密码是 981273"}}'
+        updater.debug("Webhook received data: %s", body)
+        updater.critical("Received data was *not* processed! Received data was: %r", body)
+        updater.debug("Received Update with ID %d on Webhook", 7)
+    finally:
+        remove_our_handler()
+    lines = [record.getMessage() for record in caplog.records]
+    assert lines == [
+        "Webhook received data (content not logged)",
+        "Received data was *not* processed! Received data was (content not logged)",
+        "Received Update with ID 7 on Webhook",
+    ]

@@ -40,6 +40,7 @@ __all__ = [
     "StoredMessage",
     "UploadedFile",
     "UserState",
+    "WebhookState",
 ]
 
 JSONDict = dict[str, Any]
@@ -108,6 +109,7 @@ DEFAULT_ALLOWED_UPDATES = frozenset(
         "chat_join_request",
     }
 )
+_WEBHOOK_SECRET_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _COMMAND_RE = re.compile(r"(?<!\S)/([A-Za-z0-9_]{1,64})(@[A-Za-z0-9_]{3,32})?(?![\w/])")
 _BOT_COMMAND_RE = re.compile(r"[a-z0-9_]{1,32}")
 
@@ -151,6 +153,15 @@ class FloodLimits:
     private_burst: int = 3
     group_per_minute: int = 20
     global_per_second: int = 30
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookState:
+    """What ``setWebhook`` registered; a test delivers updates there (the emulator does not)."""
+
+    url: str
+    secret_token: str | None = None
+    max_connections: int = 40
 
 
 class Call(NamedTuple):
@@ -465,6 +476,7 @@ class BotApiEmulator:
         self._updates: list[JSONDict] = []
         self._next_update_id = 1
         self._allowed_updates: frozenset[str] = DEFAULT_ALLOWED_UPDATES
+        self.webhook: WebhookState | None = None
         self._waiters: set[asyncio.Event] = set()
         self._poll_generation = 0
         self._ids = itertools.count(1)
@@ -480,6 +492,7 @@ class BotApiEmulator:
             "getMe",
             "logOut",
             "close",
+            "setWebhook",
             "deleteWebhook",
             "getWebhookInfo",
             "setMyCommands",
@@ -589,6 +602,12 @@ class BotApiEmulator:
             self._allowed_updates = frozenset(allowed) if allowed else DEFAULT_ALLOWED_UPDATES
         if not 1 <= limit <= 100:
             limit = 100
+        if self.webhook is not None:
+            raise BotApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; use "
+                "deleteWebhook to delete the webhook first",
+            )
         self._confirm(offset)
         self._poll_generation += 1
         generation = self._poll_generation
@@ -892,17 +911,40 @@ class BotApiEmulator:
     def _m_close(self, p: _Params, files: Mapping[str, UploadedFile]) -> bool:
         return True
 
+    def _m_set_webhook(self, p: _Params, files: Mapping[str, UploadedFile]) -> bool:
+        """Like a self-hosted Bot API server (``--local``): http or https, any port."""
+        url = p.text("url", required=True) or ""
+        if not url:
+            return self._m_delete_webhook(p, files)
+        if not re.match(r"https?://[^/\s]+", url):
+            raise _bad("bad webhook: the URL is not an http(s) address")
+        secret = p.text("secret_token")
+        if secret is not None and not _WEBHOOK_SECRET_RE.fullmatch(secret):
+            raise _bad("secret token contains unallowed characters")
+        allowed = p.json("allowed_updates")
+        if allowed is not None:
+            self._allowed_updates = frozenset(allowed) if allowed else DEFAULT_ALLOWED_UPDATES
+        if p.flag("drop_pending_updates"):
+            self._updates.clear()
+        self.webhook = WebhookState(url, secret, p.integer("max_connections") or 40)
+        return True
+
     def _m_delete_webhook(self, p: _Params, files: Mapping[str, UploadedFile]) -> bool:
+        self.webhook = None
         if p.flag("drop_pending_updates"):
             self._updates.clear()
         return True
 
     def _m_get_webhook_info(self, p: _Params, files: Mapping[str, UploadedFile]) -> JSONDict:
-        return {
-            "url": "",
+        info: JSONDict = {
+            "url": self.webhook.url if self.webhook else "",
             "has_custom_certificate": False,
             "pending_update_count": len(self._updates),
         }
+        if self.webhook is not None:
+            info["max_connections"] = self.webhook.max_connections
+            info["allowed_updates"] = sorted(self._allowed_updates)
+        return info
 
     @staticmethod
     def _scope_key(p: _Params) -> tuple[str, str]:

@@ -32,6 +32,7 @@ from bot.handlers import lessons
 from bot.preview import demo
 from bot.preview.watch import ContentWatcher
 from bot.services.content import ContentStore
+from bot.storage.lock import Lock, acquire
 from bot.storage.repository import Repository
 
 __all__ = [
@@ -130,6 +131,7 @@ class Preview:
         )
         self.content = ContentStore(settings.served_paths, timezone=settings.timezone)
         self.status: ContentStatus | None = None
+        self.lock: Lock | None = None
         self.repo: Repository | None = None
         self.app: PTBApplication | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -178,7 +180,10 @@ class Preview:
             base_url=self.server.api_base_url,
             database_path=self.database_path,
             owner_ids=self.settings.owner_ids | {YOU},
+            webhook_url=None,  # the emulator is polled, whatever the .env says
         )
+        check_database_path(settings)
+        self.lock = acquire(settings.database_path)  # before a fresh start deletes the file
         _prepare_database(settings, fresh=self.options.fresh)
         result = self.content.reload()
         self._record(result)
@@ -228,6 +233,9 @@ class Preview:
         repo, self.repo = self.repo, None
         if repo is not None:
             await repo.close()
+        lock, self.lock = self.lock, None
+        if lock is not None:
+            lock.release()
 
 
 def _fonts() -> dict[str, Path]:
@@ -240,7 +248,6 @@ def _fonts() -> dict[str, Path]:
 
 
 def _prepare_database(settings: Settings, *, fresh: bool) -> None:
-    check_database_path(settings)
     if fresh:  # the emulator's chats start empty, so the bot's memory of them should too
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{settings.database_path}{suffix}").unlink(missing_ok=True)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 
+from bot import metrics
 from bot.content.loader import LoadResult, load_content
 from bot.domain.content import Catalog
 
@@ -65,6 +66,7 @@ class ContentStore:
                     result.catalog.version,
                 )
             self.catalog = result.catalog
+            metrics.set_content_version(result.catalog.version)
         else:
             log.warning(
                 "content refused (%d errors); keeping version %s",

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
+from bot import metrics
 from bot.domain.args import half_width, looks_numeric, number
 from bot.domain.content import Bank, Question
 from bot.domain.events import (
@@ -437,6 +438,7 @@ class EventService:
             event.id, (EventStatus.LOBBY,), EventStatus.COUNTDOWN, now, next_at=countdown_end
         ):
             return Refusal.NOT_IN_LOBBY
+        await self._count_running()
         started = await self.repo.events.get_event(event.id)
         assert started is not None
         await self._guarded(started, now, self._begin_countdown(started, now))
@@ -466,6 +468,7 @@ class EventService:
             log.warning("event %s: the bot cannot post in its group any more; stopped", event.id)
             self.timer.cancel(event.id)
             await self.repo.events.set_event_status(event.id, _LIVE, EventStatus.STOPPED, now)
+            await self._count_running()
 
     async def _advance(self, event: Event, now: datetime) -> None:
         if event.status is EventStatus.LOBBY:
@@ -683,6 +686,7 @@ class EventService:
         target = EventStatus.STOPPED if asked else EventStatus.CANCELLED
         if not await self.repo.events.set_event_status(event.id, _LIVE, target, now):
             return Refusal.NO_EVENT
+        await self._count_running()
         stopped = await self.repo.events.get_event(event.id)
         assert stopped is not None
         try:
@@ -705,6 +709,7 @@ class EventService:
             event_id, (EventStatus.RUNNING,), EventStatus.FINISHED, now
         ):
             return False
+        await self._count_running()
         self.timer.cancel(event_id)
         event = await self.repo.events.get_event(event_id)
         assert event is not None
@@ -748,6 +753,10 @@ class EventService:
     async def running(self) -> list[Event]:
         """Events that were live when the process stopped (start-up resumes them)."""
         return await self.repo.events.running_events()
+
+    async def _count_running(self) -> None:
+        """The ``quizbot_events_running`` gauge, after an event starts or ends."""
+        metrics.set_events_running(len(await self.running()))
 
     @staticmethod
     def report_csv(results: FinalResults) -> tuple[str, bytes]:
@@ -798,6 +807,8 @@ class EventService:
             now=now,
             qversion=question_version(info.question),
         )
+        if stored:
+            metrics.answer_stored("event")
         return AnswerOutcome(info.event_id, info.position, stored, correct, late, points)
 
     async def _load_poll(self, poll_id: str) -> _PollInfo | None:

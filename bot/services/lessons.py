@@ -31,6 +31,7 @@ from functools import lru_cache
 from typing import Literal, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from bot import metrics
 from bot.config import Settings
 from bot.domain.campaigns import Phase
 from bot.domain.content import Catalog, Lesson, Question, QuestionType
@@ -447,6 +448,7 @@ class LessonService:
                     await self.repo.lessons.mark_lesson_failed(
                         delivery.id, "inactive", release_lesson=True
                     )
+                    metrics.lesson_failed("inactive")
                     report.failed += 1
                     return
                 zone = self.zone(sub)
@@ -461,6 +463,7 @@ class LessonService:
                     return  # later today, once quiet hours are over
                 if delivery.attempts >= self.max_attempts:
                     await self.repo.lessons.mark_lesson_failed(delivery.id, "too_many_attempts")
+                    metrics.lesson_failed("too_many_attempts")
                     report.failed += 1
                     return
                 if not await self.repo.lessons.reclaim_lesson(delivery, now):
@@ -483,6 +486,7 @@ class LessonService:
             await self.repo.lessons.mark_lesson_failed(
                 delivery.id, "content_removed", release_lesson=True
             )
+            metrics.lesson_failed("content_removed")
             report.failed += 1
             return None
         attempts = delivery.attempts
@@ -494,12 +498,14 @@ class LessonService:
                     delivery.id, exc.reason, release_lesson=True
                 )
                 await self.repo.lessons.deactivate_lessons(sub.chat_id, exc.reason, self.clock())
+                metrics.lesson_failed(exc.reason)
                 report.failed += 1
                 report.deactivated += 1
                 return None
             except Rejected as exc:
                 reason = f"{exc.reason}: {exc.detail}" if exc.detail else exc.reason
                 await self.repo.lessons.mark_lesson_failed(delivery.id, reason)
+                metrics.lesson_failed(exc.reason)
                 report.failed += 1
                 return None
             except (RetryLater, Transient) as exc:
@@ -507,6 +513,7 @@ class LessonService:
                     await self.repo.lessons.mark_lesson_failed(
                         delivery.id, exc.reason, release_lesson=True
                     )
+                    metrics.lesson_failed(exc.reason)
                     report.failed += 1
                     return None
                 if isinstance(exc, RetryLater):
@@ -520,6 +527,7 @@ class LessonService:
                 await self.repo.lessons.count_lesson_attempt(delivery.id, self.clock())
                 continue
             await self.repo.lessons.mark_lesson_sent(delivery.id, message_id, self.clock())
+            metrics.lesson_sent()
             report.sent += 1
             return message_id
 
@@ -630,6 +638,7 @@ class LessonService:
         )
         if not stored:
             return Refusal.ALREADY_ANSWERED
+        metrics.answer_stored("lesson_check")
         kind: ChatKind = "private" if origin.private else "group"
         language = await self._language(origin, kind)
         out = self.outgoing(delivery, kind, language)

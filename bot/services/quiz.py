@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from enum import StrEnum
 
+from bot import metrics
 from bot.domain.content import Bank, Question, QuestionType
 from bot.domain.quiz import (
     CardState,
@@ -414,6 +415,7 @@ class QuizService:
             if refused.reason == Refusal.TIME_UP and session.kind is SessionKind.CAMPAIGN:
                 return TimeUp(await self._finish_attempt(session_id, now))
             return Refusal(refused.reason)
+        metrics.answer_stored("quiz")
         after = session.after_answer(correct, points, now)
         bank = self.bank(session.bank_id)
         closed = None

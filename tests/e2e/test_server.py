@@ -89,7 +89,7 @@ async def test_errors_are_answered_like_telegram(
             401,
             {"ok": False, "error_code": 401, "description": "Unauthorized"},
         )
-    async with http.post(api(server, "setWebhook"), json={"url": "https://x"}) as response:
+    async with http.post(api(server, "sendInvoice"), json={"chat_id": USER}) as response:
         assert (response.status, (await response.json())["description"]) == (
             404,
             "Not Found: method not found",

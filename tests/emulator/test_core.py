@@ -26,9 +26,34 @@ def keyboard(*datas: str) -> dict[str, Any]:
 async def test_get_me_and_unknown_method(emu: BotApiEmulator) -> None:
     me = await emu.call("getMe")
     assert (me["username"], me["is_bot"]) == ("quiz315_bot", True)
-    error = await fails(emu, "setWebhook", url="https://x")
+    error = await fails(emu, "sendInvoice", chat_id=1)
     assert (error.error_code, error.description) == (404, "Not Found: method not found")
-    assert [c.method for c in emu.calls] == ["getMe", "setWebhook"]
+    assert [c.method for c in emu.calls] == ["getMe", "sendInvoice"]
+
+
+async def test_a_webhook_replaces_get_updates_until_it_is_deleted(emu: BotApiEmulator) -> None:
+    emu.add_user(USER)
+    emu.user_sends(USER, USER, "hello")
+    assert await emu.call(
+        "setWebhook", {"url": "https://bot.example.org/hook", "secret_token": "s3cret_-X"}
+    )
+    assert emu.webhook is not None
+    assert (emu.webhook.url, emu.webhook.secret_token) == (
+        "https://bot.example.org/hook",
+        "s3cret_-X",
+    )
+    info = await emu.call("getWebhookInfo")
+    assert (info["url"], info["pending_update_count"]) == ("https://bot.example.org/hook", 1)
+    conflict = await fails(emu, "getUpdates")
+    assert conflict.error_code == 409
+    assert "webhook is active" in conflict.description
+    assert (
+        await fails(emu, "setWebhook", url="https://x/", secret_token="not ok")
+    ).error_code == 400
+    assert await emu.call("deleteWebhook")
+    assert (await emu.call("getWebhookInfo"))["url"] == ""
+    [update] = await emu.call("getUpdates")
+    assert update["message"]["text"] == "hello"
 
 
 async def test_send_message_accepts_http_style_strings(emu: BotApiEmulator) -> None:
