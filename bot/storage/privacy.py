@@ -34,6 +34,10 @@ class PrivacyStore:
             "lesson_deliveries": "SELECT * FROM lesson_deliveries WHERE chat_id = ? ORDER BY id",
             "lesson_answers": "SELECT * FROM lesson_answers WHERE user_id = ? "
             "ORDER BY delivery_id",
+            # The scam checker: a private chat's id is the user's id; never any text.
+            "checker_replies": "SELECT * FROM checker_replies WHERE chat_id = ?",
+            "reply_prompts": "SELECT * FROM reply_prompts WHERE user_id = ? "
+            "ORDER BY chat_id, message_id",
         }
         result: dict[str, list[dict[str, Any]]] = {}
         for name, sql in tables.items():
@@ -50,14 +54,14 @@ class PrivacyStore:
         async with self.db.transaction():
             # Event rows have no foreign key to users (players may never start the bot).
             events = 0
-            for table in ("event_answers", "event_participants", "volunteers"):
+            for table in ("event_answers", "event_participants", "volunteers", "reply_prompts"):
                 removed = await self.db.write(
                     f"DELETE FROM {table} WHERE user_id = ?",  # noqa: S608 - fixed names
                     (user_id,),
                 )
                 events += removed.rowcount
             # Daily lessons are kept per chat; a private chat's id is the user's id.
-            for table in ("lesson_deliveries", "lesson_subscribers"):
+            for table in ("lesson_deliveries", "lesson_subscribers", "checker_replies"):
                 removed = await self.db.write(
                     f"DELETE FROM {table} WHERE chat_id = ?",  # noqa: S608 - fixed names
                     (user_id,),
