@@ -116,7 +116,14 @@ def test_migrations_are_numbered_and_contiguous() -> None:
 
 
 def test_every_action_has_exactly_one_handler() -> None:
-    from bot.handlers import dispatch, events, lessons, profile, quiz  # noqa: F401 - routes
+    from bot.handlers import (  # noqa: F401 - routes
+        checker,
+        dispatch,
+        events,
+        lessons,
+        profile,
+        quiz,
+    )
 
     routes = dispatch.routes()
     assert set(routes) == set(REGISTRY.values())

@@ -124,7 +124,9 @@ class Preview:
             status=self.content_status,
             extra_files=_fonts(),
         )
-        self.content = ContentStore(settings.content_paths, timezone=settings.timezone)
+        self.content = ContentStore(
+            settings.content_paths, signals=[settings.signals_dir], timezone=settings.timezone
+        )
         self.status: ContentStatus | None = None
         self.repo: Repository | None = None
         self.app: PTBApplication | None = None
