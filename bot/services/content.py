@@ -1,9 +1,10 @@
 """The current content, replaced as a whole on reload and never mutated in place.
 
 The content is the question banks and lessons (the catalog) and, when a signals folder is
-given, the scam checker's signals (``content/signals``), validated against the catalog's
-lesson and bank ids. A reload swaps both together or neither: when anything has an error the
-previous catalog and checker stay, so a signal never links a lesson the catalog lacks.
+given, the scam checker's signals (``content/signals``), validated against the catalog's lesson
+and bank ids; a signals folder that does not exist turns the checker off, with a warning. A
+reload swaps both together or neither: when anything has an error the previous catalog and
+checker stay, so a signal never links a lesson the catalog lacks.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ class ContentStore:
         self._loaded = catalog if catalog is not None else Catalog()
         self._served: tuple[date, Catalog] | None = None
         self._checker: Checker | None = None
+        self._warned = False  # about a missing signals folder, once
 
     @property
     def watched_paths(self) -> tuple[Path, ...]:
@@ -111,13 +113,18 @@ class ContentStore:
         return result
 
     def _load_signals(self, result: LoadResult) -> SignalLoadResult | None:
-        if not self.signal_paths:
+        paths = [path for path in self.signal_paths if path.exists()]
+        if not paths:
+            if self.signal_paths and not self._warned:
+                self._warned = True
+                shown = ", ".join(str(p) for p in self.signal_paths)
+                log.warning("no signals at %s: the scam checker is off", shown)
             return None
         from bot.content.signals import load_signals
 
         catalog = result.catalog
         return load_signals(
-            self.signal_paths,
+            paths,
             lessons={lesson.id for lesson in catalog.lessons},
             banks=set(catalog.banks),
         )

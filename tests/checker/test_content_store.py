@@ -127,3 +127,16 @@ async def test_reload_names_the_broken_signal_and_the_bot_keeps_checking(
         assert bot.text(42).startswith("🔴 高风险")
     finally:
         await bot.stop()
+
+
+def test_without_a_signals_folder_the_checker_is_off_and_the_rest_loads(tmp_path: Path) -> None:
+    store = ContentStore([ROOT / "quizzes"], signals=[tmp_path / "no-signals"])
+    result = store.reload()
+    assert result.ok
+    assert store.checker is None
+    assert store.catalog.banks
+
+
+async def test_without_signals_a_text_is_told_the_check_is_unavailable(bot: Harness) -> None:
+    await bot.send(42, "我刚接到一个自称公安的电话，让我转钱")
+    assert bot.text(42).startswith("⚙️ 诈骗检查暂时用不了，请稍后再试。拿不准时，拨打 96110 咨询")
