@@ -41,7 +41,7 @@ SCREEN_LINES = 15
 PRIVATE_SIGNS = 3
 GROUP_SIGNS = 2
 QUOTE_CHARS = 30
-LABEL_TITLE_CHARS = 22
+LABEL_TITLE_CHARS = 28
 _TAG = re.compile(r"<[^>]+>")
 _SPACES = re.compile(r"\s+")
 
@@ -50,8 +50,14 @@ _SPACES = re.compile(r"\s+")
 
 
 def shorten(text: str, limit: int) -> str:
+    """One line of at most ``limit`` characters; English is cut between words."""
     text = _SPACES.sub(" ", text).strip()
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut and text[limit - 1].isascii() and text[limit - 1].isalnum():
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,.:;") + "…"
 
 
 def on_screen(text: str) -> tuple[int, int]:
@@ -93,14 +99,16 @@ def urgent(verdict: Verdict) -> bool:
 
 
 def verdict_rows(svc: Services, lang: str, verdict: Verdict) -> list[list[Button]]:
+    """Flagged (high or medium): the lesson and a quiz on that kind of fraud; urgent: /sos.
+    A low score's one weak sign links nothing (its lesson would rarely be the right one)."""
     label = svc.render.label
     rows: list[list[Button]] = []
     lesson_title = svc.checker.lesson_title(verdict.lesson, lang)
-    if verdict.lesson and lesson_title:
+    if verdict.risk.flagged and verdict.lesson and lesson_title:
         title = shorten(lesson_title, LABEL_TITLE_CHARS)
         rows.append([(label(lang, "checker_btn_lesson", title), ShowLesson(verdict.lesson))])
     bank_title = svc.checker.bank_title(verdict.bank, lang)
-    if verdict.bank and bank_title:
+    if verdict.risk.flagged and verdict.bank and bank_title:
         title = shorten(bank_title, LABEL_TITLE_CHARS)
         rows.append([(label(lang, "checker_btn_quiz", title), ChooseBank(verdict.bank))])
     if urgent(verdict):

@@ -257,3 +257,16 @@ async def test_every_known_command_still_reaches_its_own_handler(cbot: Harness) 
         assert shown, f"/{command} got no answer"
         assert not any("我不认识" in text for text in shown), command
         assert not any(text.startswith(("⚪", "👋 你好！收到可疑")) for text in shown), command
+
+
+async def test_a_weak_sign_links_no_lesson_but_money_gone_still_offers_the_steps(
+    cbot: Harness,
+) -> None:
+    await cbot.send(
+        USER, "【某快递】您的包裹已到小区南门快递柜，取件码 5-2-1048，请凭取件码在48小时内取件。"
+    )
+    assert cbot.text(USER).startswith("🟡 没有发现明显的诈骗信号，但有一点要留意")
+    assert cbot.buttons(USER) == []  # a genuine pickup code: no lesson about safe accounts
+    await later(cbot, "房租我已经转了")
+    assert "如果钱是被骗走的：马上拨打 110 报警" in cbot.text(USER)
+    assert cbot.buttons(USER) == [("🆘 我可能被骗了", ShowSos().encode())]
