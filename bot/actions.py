@@ -363,3 +363,18 @@ class GetCertificate(Action):
 
     campaign: CampaignId
     named: bool
+
+
+# --- scam checker and /sos --------------------------------------------------------------------
+
+
+@action("ckl")
+class ShowLesson(Action):
+    """The lesson a checker reply links (its strongest warning sign's)."""
+
+    lesson: Annotated[str, Slug()]
+
+
+@action("sos")
+class ShowSos(Action):
+    """The steps for "I think I've been scammed", in order."""

@@ -25,10 +25,22 @@ from telegram.request import BaseRequest
 from bot.config import Settings
 from bot.connection import HandledBeforeConfirmed
 from bot.context import SERVICES_KEY, Services, utc_now
-from bot.handlers import admin, campaigns, dispatch, events, groups, lessons, profile, quiz
+from bot.handlers import (
+    admin,
+    campaigns,
+    checker,
+    dispatch,
+    events,
+    gate,
+    groups,
+    lessons,
+    profile,
+    prompts,
+    quiz,
+)
 from bot.handlers.groups import TelegramAdmins
 from bot.instrument import InstrumentedRequest, InstrumentedUpdateProcessor
-from bot.logs import redact
+from bot.logs import error_message, error_site, private_traceback
 from bot.render import Renderer
 from bot.services.content import ContentStore
 from bot.storage.repository import Repository
@@ -95,16 +107,16 @@ def build_application(
     if request is not None:
         run.send = InstrumentedRequest(request)
         builder = builder.request(run.send)
-    gate: HandledBeforeConfirmed | None = None
+    confirm: HandledBeforeConfirmed | None = None
     if get_updates_request is not None:
-        gate = HandledBeforeConfirmed(get_updates_request)
-        run.updates = InstrumentedRequest(gate)
+        confirm = HandledBeforeConfirmed(get_updates_request)
+        run.updates = InstrumentedRequest(confirm)
         builder = builder.get_updates_request(run.updates)
     if rate_limiter is not None:
         builder = builder.rate_limiter(rate_limiter)
     app: PTBApplication = builder.build()
-    if gate is not None:
-        gate.queue = app.update_queue
+    if confirm is not None:
+        confirm.queue = app.update_queue
     app.bot_data[RUNTIME_KEY] = run
     services = Services(
         settings=settings,
@@ -116,14 +128,18 @@ def build_application(
     )
     app.bot_data[SERVICES_KEY] = services
     services.admin_lookup = TelegramAdmins(app.bot)
+    gate.register(app)  # groups: only commands addressed to the bot go further
+    prompts.register(app)  # a reply to a reply prompt goes to its feature, not the checker
     admin.register(app)
     campaigns.register(app)  # before quiz: a unit's link is a /start of its own
+    checker.register(app)  # before quiz: `/start sos`; then any private text is checked
     quiz.register(app)
     profile.register(app)
     events.register(app)
     lessons.register(app)
     groups.register(app)
     dispatch.register(app)  # every button, routed by its action (bot/actions.py)
+    checker.register_fallback(app)  # last: a private command no handler took gets the menu
     if schedule_jobs:  # off in handler tests: they drive the jobs directly
         lessons.schedule(app)
         campaigns.schedule(app)
@@ -137,13 +153,17 @@ ERROR_REPORT_EVERY = timedelta(minutes=10)
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log every unhandled error, and tell the operators, without anyone's private content.
 
+    Neither the log nor the report holds the update or an exception message that could quote
+    what someone sent (``bot.logs.private_traceback``): the update's number, the stack, and
+    the message only of a library's own errors (Telegram's, the network's).
     One report per kind of error every ten minutes, so a failing dependency cannot flood the
     operators' chats.
     """
     kind = type(update).__name__
     if isinstance(update, Update):
         kind = f"update {update.update_id}"
-    log.error("error while handling %s", kind, exc_info=context.error)
+    if context.error is not None:
+        log.error("error while handling %s\n%s", kind, private_traceback(context.error))
     svc = context.bot_data.get(SERVICES_KEY)
     if not isinstance(svc, Services) or not svc.settings.owner_ids or context.error is None:
         return
@@ -153,12 +173,14 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     if error in reported and now - reported[error] < ERROR_REPORT_EVERY:
         return
     reported[error] = now
+    detail = error_message(context.error)
+    site = error_site(context.error)
     text = svc.render(
         svc.settings.default_language,
         "error_report",
         error=error,
-        detail=redact(str(context.error))[:300],
-        where=kind,
+        detail=detail[:300] if detail else None,
+        where=f"{kind} · {site}" if site else kind,
         time=now.astimezone(svc.settings.timezone).strftime("%Y-%m-%d %H:%M"),
     )
     for owner in sorted(svc.settings.owner_ids):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from bot import campaign_cli
+from bot import campaign_cli, checker_cli
 from bot.config import (
     ConfigError,
     Settings,
@@ -27,9 +27,10 @@ from bot.config import (
 )
 from bot.content.campaigns import CampaignFileModel
 from bot.content.guess import format_report, guess_bank
-from bot.content.loader import load_content
-from bot.content.problems import summary
+from bot.content.loader import find_files, load_content
+from bot.content.problems import Problem, Severity, summary
 from bot.content.schema import BankFileModel, LessonFileModel
+from bot.domain.content import Catalog
 from bot.logs import redact, setup_logging
 from bot.storage.db import DatabaseError, schema_version
 
@@ -77,7 +78,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="fill the preview database with answers of a few hundred made-up people",
     )
-    validate = commands.add_parser("validate", help="check question banks and lessons")
+    validate = commands.add_parser(
+        "validate", help="check question banks, lessons, campaigns and the checker's signals"
+    )
     validate.add_argument(
         "paths", nargs="*", type=Path, help="files or folders (default: the configured folders)"
     )
@@ -133,6 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         if args.command == "campaign":
             return campaign_cli.run(args, settings)
+        if args.command == "report" and args.report == "signals":
+            return checker_cli.run(args, settings)
         if args.command == "check":
             return _check(settings, args.text, as_json=args.json)
         if args.command in ("backup", "restore"):
@@ -179,11 +184,19 @@ def _validate(
     settings: Settings, paths: list[Path], *, today: date, strict: bool, guess: bool
 ) -> int:
     if paths:
-        result = load_content(paths, context=settings.content_paths, today=today, strict=strict)
+        content, signals = split_signals(paths)
+        result = load_content(content, context=settings.content_paths, today=today, strict=strict)
     else:
         check_content_folders(settings)
+        signals = [settings.signals_dir] if settings.signals_dir.is_dir() else []
         result = load_content(settings.served_paths, today=today, strict=strict)
-    for problem in result.problems:
+    problems, files = list(result.problems), result.files
+    if signals:  # RE2 and OpenCC load only when there are signals to check
+        found, checked = _validate_signals(
+            settings, signals, result.catalog, links=not result.errors
+        )
+        problems, files = sorted([*problems, *found]), files + checked
+    for problem in problems:
         print(problem)
     if guess:
         reports = [
@@ -192,8 +205,48 @@ def _validate(
             if bank_id in result.catalog.banks and result.catalog.banks[bank_id].questions
         ]
         print("\n".join(format_report(reports)))
-    print(summary(result.problems, result.files))
-    return 0 if result.ok else 1
+    print(summary(problems, files))
+    return 1 if any(p.severity is Severity.ERROR for p in problems) else 0
+
+
+def _validate_signals(
+    settings: Settings, paths: list[Path], catalog: Catalog, *, links: bool = True
+) -> tuple[list[Problem], int]:
+    """Problems of the signal files ``paths``, read with the configured signals folder (kinds,
+    negation cues, ids to clash with) as context; links checked against ``catalog`` — unless
+    the content had errors, when a missing lesson or bank may only be in a broken file."""
+    from bot.content.signals import load_signals
+
+    files, missing = find_files(paths)
+    wanted = {f.resolve() for f in files}
+    context = [settings.signals_dir] if settings.signals_dir.is_dir() else []
+    around = [f for f in find_files(context)[0] if f.resolve() not in wanted]
+    # Context first: a clash is reported at the second definition, in the file being checked.
+    result = load_signals(
+        [*around, *files],
+        lessons={lesson.id for lesson in catalog.lessons} if links else None,
+        banks=set(catalog.banks) if links else None,
+    )
+    found = [p for p in result.problems if Path(p.path).resolve() in wanted]
+    return [*missing, *found], len(files)
+
+
+def split_signals(paths: Sequence[Path]) -> tuple[list[Path], list[Path]]:
+    """(banks, lessons and campaigns; checker signals): a YAML file in a folder named
+    ``signals`` is a signals file (``content/signals/*.yaml``), anything else is content."""
+    content: list[Path] = []
+    signals: list[Path] = []
+    for path in paths:
+        if path.is_dir() and path.name != "signals":
+            found, _ = find_files([path])
+            inside = [f for f in found if "signals" in f.relative_to(path).parts[:-1]]
+            if inside:
+                content += [f for f in found if f not in inside]
+                signals += inside
+                continue
+        in_signals = path.name == "signals" if path.is_dir() else path.parent.name == "signals"
+        (signals if in_signals else content).append(path)
+    return content, signals
 
 
 def _check(settings: Settings, text: str, *, as_json: bool) -> int:
@@ -263,7 +316,9 @@ def _run(settings: Settings, preview_host: str, preview_port: int) -> int:
     from bot.services.content import ContentStore
     from bot.startup import serve  # keeps `validate` and `schema` quick to start
 
-    content = ContentStore(settings.served_paths, timezone=settings.timezone)
+    content = ContentStore(
+        settings.served_paths, signals=[settings.signals_dir], timezone=settings.timezone
+    )
     result = content.reload()
     if not result.ok:
         for problem in result.problems:
@@ -294,7 +349,9 @@ INSIGHT_COMMANDS = frozenset({"report", "import", "export"})
 
 
 def _add_insight_commands(commands: Any) -> None:
-    report = commands.add_parser("report", help="how questions perform; reports of mistakes")
+    report = commands.add_parser(
+        "report", help="for editors: how questions perform, reports of mistakes, checker signals"
+    )
     kinds = report.add_subparsers(dest="report", required=True, metavar="REPORT")
     for name, text in (
         ("questions", "item analysis per question: accuracy, discrimination, options, flags"),
@@ -306,6 +363,7 @@ def _add_insight_commands(commands: Any) -> None:
         sub.add_argument(
             "--database", type=Path, help="the database to read (default: DATABASE_PATH)"
         )
+    checker_cli.add_parser(kinds)
     imp = commands.add_parser(
         "import", help="turn a spreadsheet (.xlsx/.csv) or a text file of questions into a bank"
     )

@@ -105,6 +105,11 @@ class Settings:
         return self.content_dir / "lessons"
 
     @property
+    def signals_dir(self) -> Path:
+        """The scam checker's signals (content/signals/*.yaml)."""
+        return self.content_dir / "signals"
+
+    @property
     def campaigns_dir(self) -> Path:
         return self.content_dir / "campaigns"
 

@@ -17,10 +17,12 @@ from telegram.ext import CallbackContext
 from bot.config import Settings
 from bot.render import Renderer
 from bot.services.campaigns import CampaignService
+from bot.services.checker import CheckerService
 from bot.services.content import ContentStore
 from bot.services.events import EventOutbox, EventService, EventTimer
 from bot.services.lessons import LessonService
 from bot.services.people import PeopleService
+from bot.services.prompts import PromptService
 from bot.services.quiz import QuizService
 from bot.services.staff import AdminLookup, Staff
 from bot.storage.repository import Repository
@@ -74,6 +76,16 @@ class Services:
     @cached_property
     def lessons(self) -> LessonService:
         return LessonService(self.repo, self.content, self.settings, clock=self.clock)
+
+    @cached_property
+    def checker(self) -> CheckerService:
+        return CheckerService(
+            self.repo, self.content, self.people, self.settings.timezone, self.clock
+        )
+
+    @cached_property
+    def prompts(self) -> PromptService:
+        return PromptService(self.repo, self.clock)
 
     @cached_property
     def staff(self) -> Staff:

@@ -1,10 +1,17 @@
-"""One log format for the whole bot, and no secrets in it.
+"""One log format for the whole bot, and no secrets or private text in it.
 
 The bot token is the one secret. It can reach text in three ways: a library logs a URL (PTB logs
 its base URL at DEBUG, httpx every request URL at INFO), an exception carries it (PTB's
 ``InvalidToken`` says "The token `…` was rejected"), or a traceback shows either. Every log
 record is redacted where it is made (a record factory, so every handler sees the clean record,
 not only ours), including its exception text; ``redact`` serves any other output.
+
+What people send the bot is private too (the scam checker promises it is never logged).
+python-telegram-bot logs whole updates and every Bot API call's parameters and results at
+DEBUG, so its loggers are capped at INFO whatever the level (``setup_logging``), our handler
+drops any DEBUG record of theirs and withholds Telegram objects passed as log arguments
+(``PrivacyFilter``), and errors are logged with ``private_traceback``: the stack, but not the
+message of an exception that could quote a person's text.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import logging
 import sys
 import traceback
 from collections.abc import Iterable
+from pathlib import Path
 from urllib.parse import quote
 
 FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
@@ -101,11 +109,90 @@ class RedactFilter(logging.Filter):
         return True
 
 
+# python-telegram-bot's loggers: at DEBUG they print updates, parameters and results whole.
+LIBRARY_CAP = logging.INFO
+_PTB = "telegram"
+# Exceptions whose messages are a library's own words (Telegram's error descriptions, network
+# errors), never a person's text: these keep their message in logs and operators' reports.
+_LIBRARIES = frozenset({"telegram", "httpx", "httpcore", "aiosqlite", "sqlite3", "asyncio"})
+WITHHELD = "(message withheld: it could quote what someone sent)"
+
+
+def _is_telegram_object(value: object) -> bool:
+    return type(value).__module__.split(".", 1)[0] == _PTB
+
+
+class PrivacyFilter(logging.Filter):
+    """No update, message or call payload in our output, whoever logs it at whatever level.
+
+    python-telegram-bot's DEBUG records ("Processing update …", "Calling Bot API endpoint …
+    with parameters …", "Webhook received data …") are dropped; a Telegram object passed as an
+    argument of any other record is shown as its type only.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < LIBRARY_CAP and record.name.split(".", 1)[0] == _PTB:
+            return False
+        args = record.args
+        if isinstance(args, tuple) and any(_is_telegram_object(a) for a in args):
+            record.args = tuple(
+                f"<{type(a).__name__}>" if _is_telegram_object(a) else a for a in args
+            )
+        elif isinstance(args, dict) and any(_is_telegram_object(a) for a in args.values()):
+            record.args = {
+                k: f"<{type(a).__name__}>" if _is_telegram_object(a) else a
+                for k, a in args.items()
+            }
+        return True
+
+
+def is_library_error(error: BaseException) -> bool:
+    """An exception of a library whose message is the library's own words."""
+    return type(error).__module__.split(".", 1)[0] in _LIBRARIES or isinstance(error, OSError)
+
+
+def error_message(error: BaseException) -> str | None:
+    """The exception's message when it cannot carry a person's text; None otherwise."""
+    return redact(str(error)) if is_library_error(error) else None
+
+
+def error_site(error: BaseException) -> str | None:
+    """Where in the bot's own code it was raised: ``bot/handlers/x.py:12 (handler)``."""
+    root = Path(__file__).resolve().parent
+    site = None
+    for frame in traceback.extract_tb(error.__traceback__):
+        path = Path(frame.filename)
+        if path.is_relative_to(root):
+            site = f"bot/{path.relative_to(root).as_posix()}:{frame.lineno} ({frame.name})"
+    return site
+
+
+def private_traceback(error: BaseException) -> str:
+    """The traceback (chained exceptions too) with each message that could quote a person's
+    text withheld: the frames show the code, never the data."""
+    lines: list[str] = []
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in chain and len(chain) < 10:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    for index, exc in enumerate(reversed(chain)):
+        if index:
+            lines.append("\nDuring handling of the above exception, another exception occurred:\n")
+        lines.append("Traceback (most recent call last):")
+        lines.extend(line.rstrip() for line in traceback.format_tb(exc.__traceback__))
+        message = error_message(exc)
+        name = type(exc).__qualname__
+        lines.append(f"{name}: {message}" if message else f"{name} {WITHHELD}")
+    return redact("\n".join(lines))
+
+
 def setup_logging(level: int, *, secrets: list[str] | None = None) -> None:
     set_secrets(secrets or [])
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter(FORMAT))
     handler.addFilter(RedactFilter(secrets or []))
+    handler.addFilter(PrivacyFilter())
     root = logging.getLogger()
     for old in list(root.handlers):
         if getattr(old, "quizbot", False):  # ours from an earlier call; others stay
@@ -113,20 +200,25 @@ def setup_logging(level: int, *, secrets: list[str] | None = None) -> None:
     handler.quizbot = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
+    # At DEBUG the bot's own records are wanted, python-telegram-bot's payloads are not.
+    logging.getLogger(_PTB).setLevel(max(level, LIBRARY_CAP))
     quiet_libraries()
 
 
 class _BadPayloadFilter(logging.Filter):
     """PTB logs a reply that is not JSON as an ERROR with a traceback and the whole body.
 
-    The caller already gets (and explains) the error; one short warning line is enough.
+    The caller already gets (and explains) the error; one short warning line is enough, and
+    it leaves the body out: a getUpdates body holds what people sent.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.exc_info:
             record.exc_info, record.exc_text = None, None
             record.levelno, record.levelname = logging.WARNING, "WARNING"
-            record.msg, record.args = redact(record.getMessage())[:200], None
+            size = sum(len(str(a)) for a in record.args or ()) if record.args else 0
+            record.msg = f"the Bot API answered with a body that is not JSON ({size} characters)"
+            record.args = None
         return True
 
 

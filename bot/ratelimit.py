@@ -138,13 +138,13 @@ class PriorityRateLimiter(BaseRateLimiter[Any]):
 
     async def process_request(
         self,
-        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[Any] | None]],
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
         args: Any,
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
         rate_limit_args: Any | None,
-    ) -> bool | dict[str, Any] | list[Any] | None:
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         if endpoint not in LIMITED:
             return await callback(*args, **kwargs)
         chat_id = data.get("chat_id") if isinstance(data, dict) else None

@@ -60,10 +60,11 @@ class Harness:
         *,
         content_paths: Sequence[Path],
         emulator: BotApiEmulator | None = None,
+        signals: Sequence[Path] = (),
     ) -> None:
         self.settings = settings
         self.clock = clock
-        self.content = ContentStore(content_paths)
+        self.content = ContentStore(content_paths, signals=signals)
         result = self.content.reload()
         assert result.ok, [str(p) for p in result.problems]
         self.emu = emulator or BotApiEmulator(wall_clock=clock.timestamp)

@@ -8,6 +8,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes
 
+from bot.content.problems import Severity
 from bot.handlers.common import from_operator, reply_list
 
 
@@ -35,7 +36,9 @@ async def reload_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
             version=catalog.version,
         )
 
-    problems = [str(p) for p in result.problems]
+    # Errors first: they are why nothing changed.
+    ranked = sorted(result.problems, key=lambda p: p.severity is not Severity.ERROR)
+    problems = [str(p) for p in ranked]
     caption = svc.render.label(lang, "full_list_caption")
     await reply_list(message, page, problems, filename="content-problems.txt", caption=caption)
 

@@ -31,6 +31,9 @@ class MenuCommand:
 
 COMMANDS: tuple[MenuCommand, ...] = (
     MenuCommand("start", ("private",)),
+    # --- scam checker and /sos ---
+    MenuCommand("check", ("private", "group")),
+    MenuCommand("sos", ("private", "group")),
     MenuCommand("quiz", ("private",)),
     MenuCommand("stats", ("private",)),
     MenuCommand("leaderboard", ("private",)),

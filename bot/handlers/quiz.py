@@ -24,6 +24,7 @@ from bot.actions import (
     Result,
     RetryMissed,
     ShowBanks,
+    ShowSos,
     Submit,
     Toggle,
     decode,
@@ -321,11 +322,13 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         unknown_payload=bool(payload),
         banks=len(svc.content.catalog.banks),
     )
-    lessons = [
+    lessons: list[Button] = [
         (svc.render.label(lang, "lesson_btn_now"), LessonMenu("now")),
         (svc.render.label(lang, "lesson_btn_subscribe"), LessonMenu("sub")),
     ]
-    await who.message.reply_text(text, reply_markup=keyboard([*bank_rows(svc, lang), lessons]))
+    sos: list[Button] = [(svc.render.label(lang, "checker_btn_sos"), ShowSos())]
+    rows = [*bank_rows(svc, lang), lessons, sos]
+    await who.message.reply_text(text, reply_markup=keyboard(rows))
 
 
 async def reply_outcome(

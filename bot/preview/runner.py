@@ -129,7 +129,9 @@ class Preview:
             status=self.content_status,
             extra_files=_fonts(),
         )
-        self.content = ContentStore(settings.served_paths, timezone=settings.timezone)
+        self.content = ContentStore(
+            settings.served_paths, signals=[settings.signals_dir], timezone=settings.timezone
+        )
         self.status: ContentStatus | None = None
         self.lock: Lock | None = None
         self.repo: Repository | None = None

@@ -58,11 +58,11 @@ class ContentWatcher:
         self.store = store
         self.on_reload = on_reload
         self.interval = interval
-        self._seen = snapshot(store.paths)
+        self._seen = snapshot(store.watched_paths)
 
     def check(self) -> LoadResult | None:
         """One round: reload if anything changed since the last round; returns the result."""
-        current = snapshot(self.store.paths)
+        current = snapshot(self.store.watched_paths)
         if current == self._seen:
             return None
         changed = sorted(set(current.items()) ^ set(self._seen.items()))

@@ -46,6 +46,10 @@ class PrivacyStore:
             "lesson_deliveries": "SELECT * FROM lesson_deliveries WHERE chat_id = ? ORDER BY id",
             "lesson_answers": "SELECT * FROM lesson_answers WHERE user_id = ? "
             "ORDER BY delivery_id",
+            # The scam checker: a private chat's id is the user's id; never any text.
+            "checker_replies": "SELECT * FROM checker_replies WHERE chat_id = ?",
+            "reply_prompts": "SELECT * FROM reply_prompts WHERE user_id = ? "
+            "ORDER BY chat_id, message_id",
         }
         result: dict[str, list[dict[str, Any]]] = {}
         for name, sql in tables.items():
@@ -76,6 +80,8 @@ class PrivacyStore:
                 ),
                 ("UPDATE events SET host_id = ? WHERE host_id = ?", (pseudonym, user_id)),
                 ("DELETE FROM volunteers WHERE user_id = ?", (user_id,)),
+                ("DELETE FROM reply_prompts WHERE user_id = ?", (user_id,)),
+                ("DELETE FROM checker_replies WHERE chat_id = ?", (user_id,)),
                 ("UPDATE volunteers SET granted_by = 0 WHERE granted_by = ?", (user_id,)),
                 # Daily lessons are kept per chat; a private chat's id is the user's id.
                 ("DELETE FROM lesson_deliveries WHERE chat_id = ?", (user_id,)),

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot.storage.campaign_reports import CampaignReportStore
 from bot.storage.campaigns import CampaignStore
+from bot.storage.checker import CheckerStore
 from bot.storage.db import Database
 from bot.storage.events import EventStore
 from bot.storage.insight import InsightStore
@@ -18,6 +19,7 @@ from bot.storage.lessons import LessonStore
 from bot.storage.people import PeopleStore, RankedUser, TopicStat, User
 from bot.storage.players import PlayerStore
 from bot.storage.privacy import PrivacyStore
+from bot.storage.prompts import PromptStore
 from bot.storage.quizzes import AnswerWrite, QuizStore
 
 __all__ = ["AnswerWrite", "RankedUser", "Repository", "TopicStat", "User"]
@@ -34,6 +36,8 @@ class Repository:
         self.lessons = LessonStore(db, self.learning)
         self.campaigns = CampaignStore(db)
         self.campaign_reports = CampaignReportStore(db)
+        self.checker = CheckerStore(db)
+        self.prompts = PromptStore(db)
         self.insight = InsightStore(db)
         self.privacy = PrivacyStore(db, parts=(self.campaigns, self.insight))
 

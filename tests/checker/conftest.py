@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
 
+from bot.config import Settings
 from bot.content.loader import load_content
 from bot.content.signals import SignalLoadResult, load_signals
 from bot.domain.checker import Checker
+from tests.harness import Clock, Harness
 
 ROOT = Path(__file__).resolve().parents[2]
 SIGNALS = ROOT / "content" / "signals"
@@ -56,3 +59,19 @@ def shipped() -> SignalLoadResult:
 def checker(shipped: SignalLoadResult) -> Checker:
     assert shipped.checker is not None, "\n".join(map(str, shipped.problems))
     return shipped.checker
+
+
+@pytest.fixture
+async def cbot(settings: Settings, clock: Clock) -> AsyncIterator[Harness]:
+    """The bot with the shipped banks, lessons and signals, through the emulator."""
+    harness = Harness(
+        settings,
+        clock,
+        content_paths=[ROOT / "quizzes", ROOT / "content" / "lessons"],
+        signals=[SIGNALS],
+    )
+    await harness.start()
+    try:
+        yield harness
+    finally:
+        await harness.stop()

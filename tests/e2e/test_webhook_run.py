@@ -80,5 +80,4 @@ async def test_only_updates_with_the_secret_reach_the_bot(tmp_path: Path) -> Non
     assert "WEBHOOK_SECRET is not set: generated a random one for this run" in log
     assert secret not in log
     updater_lines = [line for line in bot.log if "telegram.ext.Updater" in line]
-    assert any("Webhook received data (content not logged)" in line for line in updater_lines)
     assert not [line for line in updater_lines if PRIVATE in line]
