@@ -28,7 +28,8 @@ from bot.config import Settings
 from bot.context import SERVICES_KEY
 from bot.emulator.core import BotApiEmulator, FloodLimits
 from bot.emulator.request import EmulatorRequest
-from bot.handlers.lessons import TelegramSend, rate_limiter
+from bot.handlers.lessons import TelegramSend
+from bot.ratelimit import Priority, PriorityRateLimiter, priority
 from bot.services.content import ContentStore
 from bot.services.lessons import LessonService
 from bot.storage.repository import Repository
@@ -64,7 +65,7 @@ async def run(subscribers: int) -> dict[str, float]:
             repo=repo,
             content=content,
             request=EmulatorRequest(emulator),
-            rate_limiter=rate_limiter(),
+            rate_limiter=PriorityRateLimiter(),
             clock=lambda: now,
         )
         try:
@@ -72,7 +73,8 @@ async def run(subscribers: int) -> dict[str, float]:
                 send = TelegramSend(app.bot, app.bot_data[SERVICES_KEY].render)
                 service = LessonService(repo, content, settings, clock=lambda: now)
                 started = time.perf_counter()
-                report = await service.run_due(send)
+                with priority(Priority.BULK):
+                    report = await service.run_due(send)
                 elapsed = time.perf_counter() - started
                 again = await service.run_due(send)  # a second tick must send nothing
         finally:

@@ -39,7 +39,7 @@ from bot.handlers import (
     quiz,
 )
 from bot.handlers.groups import TelegramAdmins
-from bot.instrument import InstrumentedRequest, InstrumentedUpdateProcessor
+from bot.instrument import InstrumentedRequest, PerPersonUpdateProcessor
 from bot.logs import error_message, error_site, private_traceback
 from bot.render import Renderer
 from bot.services.content import ContentStore
@@ -48,6 +48,8 @@ from bot.storage.repository import Repository
 log = logging.getLogger(__name__)
 
 PTBApplication = Application[Any, Any, Any, Any, Any, Any]
+CONCURRENT_UPDATES = 64
+"""Updates handled at once (different people); the send budget, not this, sets the pace."""
 RUNTIME_KEY = "runtime"
 
 
@@ -61,7 +63,7 @@ class Runtime:
     holds what ``startup.start`` opened (the health server); ``startup.stop`` closes it.
     """
 
-    processor: InstrumentedUpdateProcessor
+    processor: PerPersonUpdateProcessor
     send: InstrumentedRequest | None = None
     updates: InstrumentedRequest | None = None
     exits: AsyncExitStack = field(default_factory=AsyncExitStack)
@@ -100,9 +102,8 @@ def build_application(
             )
         )
     )
-    # One update at a time, counted and timed; a concurrent processor must keep doing both
-    # (subclass InstrumentedUpdateProcessor, or give it more max_concurrent_updates).
-    run = Runtime(InstrumentedUpdateProcessor(max_concurrent_updates=1))
+    # Different people's updates at once, each person's in order; counted and timed.
+    run = Runtime(PerPersonUpdateProcessor(CONCURRENT_UPDATES))
     builder = builder.concurrent_updates(run.processor)
     if request is not None:
         run.send = InstrumentedRequest(request)

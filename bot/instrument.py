@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -44,6 +45,44 @@ class InstrumentedUpdateProcessor(SimpleUpdateProcessor):
         UPDATES.labels(kind).inc()
         with HANDLER_SECONDS.labels(kind).time():
             await coroutine
+
+
+class PerPersonUpdateProcessor(InstrumentedUpdateProcessor):
+    """Updates of different people at once, each person's in the order they came.
+
+    A person's presses depend on each other (an answer, then "next"); two people's do not.
+    The key is the sender (else the chat): one lock per key while it has updates in hand.
+    """
+
+    def __init__(self, max_concurrent_updates: int = 64) -> None:
+        super().__init__(max_concurrent_updates)
+        self._turns: dict[int, tuple[asyncio.Lock, int]] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        key = update_key(update)
+        if key is None:
+            await super().do_process_update(update, coroutine)
+            return
+        lock, users = self._turns.get(key, (asyncio.Lock(), 0))
+        self._turns[key] = (lock, users + 1)
+        try:
+            async with lock:
+                await super().do_process_update(update, coroutine)
+        finally:
+            lock, users = self._turns[key]
+            if users <= 1:
+                del self._turns[key]
+            else:
+                self._turns[key] = (lock, users - 1)
+
+
+def update_key(update: object) -> int | None:
+    """Whose turn an update waits for: its sender's, else its chat's."""
+    if not isinstance(update, Update):
+        return None
+    if update.effective_user is not None:
+        return update.effective_user.id
+    return update.effective_chat.id if update.effective_chat is not None else None
 
 
 class InstrumentedRequest(BaseRequest):

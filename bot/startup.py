@@ -27,8 +27,9 @@ from bot.app import PTBApplication, build_application, runtime
 from bot.config import Settings, StartupError
 from bot.connection import build_requests, describe_startup_error
 from bot.context import SERVICES_KEY, Services
-from bot.handlers import events, lessons
+from bot.handlers import events
 from bot.handlers.menu import register_commands
+from bot.ratelimit import PriorityRateLimiter
 from bot.services.content import ContentStore
 from bot.storage.lock import acquire
 from bot.storage.repository import Repository
@@ -162,7 +163,7 @@ async def _serve(settings: Settings, content: ContentStore, repo: Repository) ->
         content=content,
         request=send,
         get_updates_request=updates,
-        rate_limiter=lessons.rate_limiter(),
+        rate_limiter=PriorityRateLimiter(),
         schedule_jobs=True,
     )
     if settings.webhook_secret_generated:

@@ -50,6 +50,7 @@ from bot.handlers.campaign_views import (
 from bot.handlers.common import Button, View, edit, from_person, keyboard, reply
 from bot.handlers.dispatch import Press, on
 from bot.handlers.quiz import bank_rows, private_only, send_shown
+from bot.ratelimit import Priority, priority
 from bot.services.campaigns import (
     AttemptRefused,
     BindRefusal,
@@ -398,7 +399,8 @@ async def bind(
 
 
 async def campaign_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
-    await run_job(context.bot, services(context))
+    with priority(Priority.TIMED):  # after people's replies, before lessons (bot/ratelimit.py)
+        await run_job(context.bot, services(context))
 
 
 async def run_job(bot: Bot, svc: Services) -> None:

@@ -41,6 +41,7 @@ from bot.domain.events import (
 from bot.domain.limits import GROUP_MESSAGES_PER_MINUTE, POLL_QUESTION, tg_len
 from bot.handlers.common import Link, display_name, is_not_modified, keyboard, reply_list
 from bot.handlers.dispatch import Press, on
+from bot.ratelimit import Priority, priority
 from bot.services.events import (
     Board,
     BudgetRefused,
@@ -391,7 +392,8 @@ async def _on_timer(context: CallbackContext[Any, Any, Any, Any]) -> None:
     if job is None or not isinstance(job.data, int):
         return
     rt = runtime(context.application)
-    await run_tick(rt, job.data)
+    with priority(Priority.TIMED):  # after people's replies, before lessons (bot/ratelimit.py)
+        await run_tick(rt, job.data)
 
 
 async def run_tick(rt: EventRuntime, event_id: int) -> None:
@@ -414,6 +416,11 @@ async def resume_events(app: PTBApp) -> list[int]:
     Overdue questions are closed and the event goes on; the rest get their timers back.
     """
     rt = runtime(app)
+    with priority(Priority.TIMED):
+        return await _resume(rt)
+
+
+async def _resume(rt: EventRuntime) -> list[int]:
     resumed: list[int] = []
     for event in await rt.service.running():
         try:

@@ -21,7 +21,6 @@ from telegram.error import (
     TelegramError,
 )
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     CommandHandler,
     ContextTypes,
@@ -35,6 +34,7 @@ from bot.domain.schedule import ChatKind, format_hhmm, parse_hhmm
 from bot.handlers.common import Button, Link, View, edit, edit_markup, from_operator, keyboard
 from bot.handlers.dispatch import Press, on, refusal_key
 from bot.handlers.quiz import LETTERS, private_only
+from bot.ratelimit import Priority, priority
 from bot.render import Renderer
 from bot.services.lessons import (
     CheckResult,
@@ -53,25 +53,6 @@ log = logging.getLogger(__name__)
 PRIVATE = filters.ChatType.PRIVATE
 JOB_NAME = "daily-lessons"
 JOB_INTERVAL_SECONDS = 60
-BULK_BURST = 2
-BULK_MESSAGES_PER_SECOND = 28
-"""Burst + rate per second = Telegram's 30: no one-second window can hold more (rate_limiter)."""
-
-
-def rate_limiter() -> AIORateLimiter:
-    """PTB's limiter tuned so a broadcast never meets a 429.
-
-    AIORateLimiter is a leaky bucket: capacity ``c`` drained at ``r`` per second lets through
-    at most ``c + r`` messages in any one second. PTB's default (c = r = 30) allows 60, so a
-    broadcast against Telegram's 30 per second meets 429s. c = 2, r = 28 keeps every second at
-    30, and the small burst absorbs timer jitter so the pace stays near 28/s. Groups keep PTB's
-    20 per minute.
-    """
-    return AIORateLimiter(
-        overall_max_rate=BULK_BURST,
-        overall_time_period=BULK_BURST / BULK_MESSAGES_PER_SECOND,
-        max_retries=3,
-    )
 
 
 def chat_kind(chat_type: str) -> ChatKind:
@@ -221,7 +202,8 @@ async def lesson_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
     must not land inside (and be rolled back with) one of theirs.
     """
     svc = services(context)
-    await svc.lessons.run_due_alone(TelegramSend(context.bot, svc.render))
+    with priority(Priority.BULK):  # after people's replies and group events (bot/ratelimit.py)
+        await svc.lessons.run_due_alone(TelegramSend(context.bot, svc.render))
 
 
 def schedule(app: Application[Any, Any, Any, Any, Any, Any]) -> None:

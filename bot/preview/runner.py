@@ -28,9 +28,9 @@ from bot.content.loader import LoadResult
 from bot.content.problems import Severity, summary
 from bot.emulator.core import BotApiEmulator, FloodLimits
 from bot.emulator.server import EmulatorServer, PortInUseError
-from bot.handlers import lessons
 from bot.preview import demo
 from bot.preview.watch import ContentWatcher
+from bot.ratelimit import PriorityRateLimiter
 from bot.services.content import ContentStore
 from bot.storage.lock import Lock, acquire
 from bot.storage.repository import Repository
@@ -205,7 +205,7 @@ class Preview:
             request=HTTPXRequest(connection_pool_size=16, httpx_kwargs=httpx_kwargs),
             get_updates_request=HTTPXRequest(connection_pool_size=1, httpx_kwargs=httpx_kwargs),
             # The same limiter as production, so the preview shows the same pace.
-            rate_limiter=lessons.rate_limiter() if self.options.flood_limits else None,
+            rate_limiter=PriorityRateLimiter() if self.options.flood_limits else None,
             schedule_jobs=True,
         )
         await self.app.initialize()
