@@ -16,6 +16,7 @@ from bot.storage.insight import InsightStore
 from bot.storage.learning import LearningStore
 from bot.storage.lessons import LessonStore
 from bot.storage.people import PeopleStore, RankedUser, TopicStat, User
+from bot.storage.pictures import PictureStore
 from bot.storage.players import PlayerStore
 from bot.storage.privacy import PrivacyStore
 from bot.storage.quizzes import AnswerWrite, QuizStore
@@ -35,6 +36,7 @@ class Repository:
         self.campaigns = CampaignStore(db)
         self.campaign_reports = CampaignReportStore(db)
         self.insight = InsightStore(db)
+        self.pictures = PictureStore(db)
         self.privacy = PrivacyStore(db, parts=(self.campaigns, self.insight))
 
     @classmethod
