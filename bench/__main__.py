@@ -21,6 +21,7 @@ from bench import (
     content_load,
     event_burst,
     polling_confirm,
+    scene_pictures,
     storage_scale,
 )
 from bench.common import Row, print_table
@@ -48,6 +49,7 @@ def main() -> None:
     rows += storage_scale.measure(*((10_000, 500_000) if quick else ()))
     rows += campaign_report.measure(*((10_000, 500_000) if quick else ()))
     rows += asyncio.run(polling_confirm.measure())
+    rows += asyncio.run(scene_pictures.measure())
     print(f"machine: {machine()}")
     print_table(rows)
 

@@ -62,6 +62,9 @@ class CannedRequest(BaseRequest):
                 "from": BOT,
                 "text": "…",
             }
+            if name == "sendPhoto":  # the bot keeps the file id of an uploaded picture
+                photo = {"file_id": "canned-photo", "file_unique_id": "u", "width": 1, "height": 1}
+                result["photo"] = [photo]
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
 

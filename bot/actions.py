@@ -241,6 +241,15 @@ class Submit(Action):
     selected: Mask
 
 
+@action("sc")
+class SceneText(Action):
+    """The scenario of question ``position`` as text: under a scene picture whose caption
+    could not hold it (Telegram's 1024 characters), for people who cannot read the picture."""
+
+    session: Id
+    position: Position
+
+
 # --- a person's own data ----------------------------------------------------------------------
 
 

@@ -22,6 +22,7 @@ from bot.services.content import ContentStore
 from bot.services.events import EventOutbox, EventService, EventTimer
 from bot.services.lessons import LessonService
 from bot.services.people import PeopleService
+from bot.services.pictures import PictureService
 from bot.services.prompts import PromptService
 from bot.services.quiz import QuizService
 from bot.services.staff import AdminLookup, Staff
@@ -63,6 +64,10 @@ class Services:
             self.rng_factory,
             campaigns=self.campaigns,
         )
+
+    @cached_property
+    def pictures(self) -> PictureService:
+        return PictureService(self.repo)
 
     @cached_property
     def campaigns(self) -> CampaignService:

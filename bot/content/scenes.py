@@ -18,6 +18,8 @@ from bot.domain.limits import SCENARIO, tg_len
 MAX_MESSAGES = 8
 MESSAGE_CHARS = 300
 SENDER_CHARS = 40
+PICTURE_HEIGHT = 2160
+"""Twice the picture's width (``bot.scene_pictures.MAX_HEIGHT``; a test keeps them equal)."""
 ALLOWED_CONTROLS = frozenset("\n")
 """Line breaks inside a bubble are drawn as new lines; other control characters are refused."""
 
@@ -28,6 +30,12 @@ def _font_has_glyph() -> GlyphTest:
     from bot.charts import has_glyph  # Pillow and the font: only when a scene is checked
 
     return has_glyph
+
+
+def _picture_fits(scene: Scene, lang: str) -> bool:
+    from bot.scene_pictures import fits  # Pillow and the font: only when a scene is checked
+
+    return fits(scene, lang)
 
 
 def _texts(scene: SceneModel) -> Iterator[tuple[tuple[int | str, ...], str, TextModel]]:
@@ -100,7 +108,22 @@ def check(
                         key=True,
                     )
                 )
+    if 1 <= count <= MAX_MESSAGES and not found:
+        found.extend(_too_tall(to_domain(scene), name))
     return found
+
+
+def _too_tall(scene: Scene, name: str) -> list[Finding]:
+    """The picture must fit twice its width with text no smaller than the renderer's floor."""
+    for lang in ("zh", "en"):
+        if not _picture_fits(scene, lang):
+            message = (
+                f"{name}: the scene is too long to draw as one picture ({lang}): even with "
+                f"the smallest text it would be taller than {PICTURE_HEIGHT} px; shorten the "
+                "messages or use fewer line breaks"
+            )
+            return [Finding(("scene",), "error", message, key=True)]
+    return []
 
 
 def _text(model: TextModel) -> Text:

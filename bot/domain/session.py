@@ -30,6 +30,8 @@ class QuizSession:
     abandoned_at: datetime | None = None
     shown_at: datetime | None = None  # when the current question was sent
     deadline: datetime | None = None  # a timed attempt: no answer counts after it
+    picture_position: int | None = None  # the question whose scene picture was sent last
+    picture_message_id: int | None = None  # and the photo message that shows it
 
     @property
     def total(self) -> int:
@@ -46,6 +48,23 @@ class QuizSession:
     @property
     def current_question_id(self) -> str | None:
         return self.question_ids[self.position] if self.position < self.total else None
+
+    def picture_on_screen(self, pressed_on: int | None) -> bool:
+        """Whether the current question's picture is the last thing sent and still waits for
+        its question right below it: sent for this question, after the message that last
+        showed a question, and after the message whose button asked to show it.
+
+        ``pressed_on`` is None for a command or a start without a button: the question is
+        shown anew, with its picture. (Message ids in a chat only grow.)
+        """
+        photo = self.picture_message_id
+        return (
+            photo is not None
+            and pressed_on is not None
+            and self.picture_position == self.position
+            and photo > (self.message_id or 0)
+            and photo > pressed_on
+        )
 
     def elapsed(self, now: datetime) -> timedelta:
         return (self.finished_at or now) - self.started_at

@@ -38,9 +38,10 @@ from bot.domain.events import (
     Event,
     EventStatus,
 )
-from bot.domain.limits import GROUP_MESSAGES_PER_MINUTE, POLL_QUESTION, tg_len
+from bot.domain.limits import CAPTION, GROUP_MESSAGES_PER_MINUTE, POLL_QUESTION, shorten, tg_len
 from bot.handlers.common import Link, display_name, is_not_modified, keyboard, reply_list
 from bot.handlers.dispatch import Press, on
+from bot.handlers.pictures import scenario_text, send_scene, visible_len
 from bot.ratelimit import Priority, priority
 from bot.services.events import (
     Board,
@@ -164,6 +165,26 @@ class TelegramOutbox:
             scenario=question.scenario.get(event.language),
         )
         return await self._send(event, text)
+
+    async def scene(self, event: Event, question: Question, number: int) -> int:
+        """The scene's picture; its caption is the text version, cut to Telegram's limit (the
+        validator keeps shipped ones far below it; a group gets no "show as text" button,
+        which would send messages outside the event's budget)."""
+        lang, scene = event.language, question.scene
+        assert scene is not None
+        context = {"number": number, "total": event.question_count}
+        text = scenario_text(question, lang) or ""
+        room = CAPTION - visible_len(
+            self.svc.render(lang, "event_scene_caption", text="", **context)
+        )
+        caption = self.svc.render(lang, "event_scene_caption", text=shorten(text, room), **context)
+        try:
+            sent = await send_scene(
+                self.bot, event.chat_id, self.svc, scene, lang, caption=caption
+            )
+        except Forbidden as exc:
+            raise ChatGone(exc.message) from exc
+        return sent.message_id
 
     async def poll(
         self,

@@ -23,6 +23,7 @@ from bot.actions import (
     Replace,
     Result,
     RetryMissed,
+    SceneText,
     ShowBanks,
     ShowSos,
     Submit,
@@ -31,8 +32,8 @@ from bot.actions import (
 )
 from bot.context import Services, services
 from bot.domain.campaigns import session_campaign
-from bot.domain.content import Bank, QuestionType
-from bot.domain.limits import MESSAGE_TEXT, shorten, tg_len
+from bot.domain.content import Bank, Question, QuestionType
+from bot.domain.limits import CAPTION, MESSAGE_TEXT, shorten, tg_len
 from bot.domain.quiz import progress_bar
 from bot.domain.session import QuizSession, SessionKind
 from bot.handlers.campaign_views import closed_view
@@ -48,6 +49,7 @@ from bot.handlers.common import (
 )
 from bot.handlers.dispatch import Press, on, refusal_key
 from bot.handlers.menu import COMMANDS, OWNER_COMMANDS
+from bot.handlers.pictures import scenario_text, send_scene, visible_len
 from bot.services.quiz import (
     Answered,
     MistakesView,
@@ -129,7 +131,8 @@ def question_view(svc: Services, lang: str, shown: Presentation) -> View:
         total=session.total,
         bar=progress_bar(session.position, session.total),
         seconds_left=seconds_left(svc, session),
-        scenario=question.scenario.get(lang) if question.scenario else None,
+        scenario=inline_scenario(question, lang),
+        picture=question.scene is not None,
         text=question.text.get(lang),
         options=option_rows(shown, lang),
         multiple=question.type is QuestionType.MULTIPLE,
@@ -137,6 +140,28 @@ def question_view(svc: Services, lang: str, shown: Presentation) -> View:
         skipped=shown.skipped,
     )
     return View(text, question_keyboard(svc, lang, shown))
+
+
+def inline_scenario(question: Question, lang: str) -> str | None:
+    """The scenario inside the question's message; a scene's is in its picture's caption."""
+    if question.scene is not None or question.scenario is None:
+        return None
+    return question.scenario.get(lang)
+
+
+def scene_caption(svc: Services, lang: str, shown: Presentation) -> tuple[str, Markup]:
+    """The picture's caption: the scenario as text, for people who cannot read the picture;
+    when it does not fit Telegram's 1024 characters, a button that sends it instead."""
+    session = shown.session
+    context = {"number": session.position + 1, "total": session.total}
+    caption = svc.render(
+        lang, "scene_caption", text=scenario_text(shown.question, lang), **context
+    )
+    if visible_len(caption) <= CAPTION:
+        return caption, None
+    label = svc.render.label(lang, "scene_show_text")
+    button = SceneText(session.id, session.position)
+    return svc.render(lang, "scene_caption", text=None, **context), keyboard([[(label, button)]])
 
 
 def question_keyboard(svc: Services, lang: str, shown: Presentation) -> Markup:
@@ -169,7 +194,8 @@ def answered_view(svc: Services, lang: str, done: Answered) -> View:
         "number": done.position + 1,
         "total": done.session.total,
         "bar": progress_bar(done.position + 1, done.session.total),
-        "scenario": question.scenario.get(lang) if question.scenario else None,
+        "scenario": inline_scenario(question, lang),
+        "picture": question.scene is not None,
         "text": question.text.get(lang),
         "options": option_rows(done, lang),
         "correct": done.correct,
@@ -251,7 +277,7 @@ def mistakes_blocks(svc: Services, lang: str, view: MistakesView) -> list[str]:
                 lang,
                 "mistake",
                 text=question.text.get(lang),
-                scenario=question.scenario.get(lang) if question.scenario else None,
+                scenario=scenario_text(question, lang),
                 chosen=[
                     question.options[i].text.get(lang)
                     for i in sorted(m.answer.chosen)
@@ -273,8 +299,22 @@ async def send_shown(message: Message, svc: Services, lang: str, shown: Shown) -
     if isinstance(shown, ResultView):
         await reply(message, result_view(svc, lang, message.get_bot().username, shown))
         return
+    if shown.picture:
+        await send_picture(message, svc, lang, shown)
     sent = await reply(message, question_view(svc, lang, shown))
     await svc.quiz.shown(shown.session.id, sent.message_id, svc.clock())
+
+
+async def send_picture(message: Message, svc: Services, lang: str, shown: Presentation) -> None:
+    """A scene question's picture, right before its question message (which stays the one
+    that is edited and answered)."""
+    session, scene = shown.session, shown.question.scene
+    assert scene is not None
+    caption, markup = scene_caption(svc, lang, shown)
+    photo = await send_scene(
+        message.get_bot(), message.chat_id, svc, scene, lang, caption=caption, markup=markup
+    )
+    await svc.quiz.pictured(session.id, session.position, photo.message_id)
 
 
 async def send_blocks(message: Message, blocks: list[str], markup: Markup) -> None:
@@ -462,6 +502,20 @@ async def show_mistakes(press: Press, action: Mistakes) -> None:
     retry = [[(svc.render.label(lang, "retry_missed"), RetryMissed(view.session.id))]]
     markup = keyboard(retry if view.mistakes else [])
     await send_blocks(press.message, mistakes_blocks(svc, lang, view), markup)
+
+
+@on(SceneText)
+async def show_scene_text(press: Press, action: SceneText) -> None:
+    svc = press.svc
+    question = await svc.quiz.scenario_of(press.origin, action.session, action.position)
+    if isinstance(question, Refusal) or press.message is None:
+        await press.refuse(refusal_key("toast_", question))
+        return
+    await press.answer()
+    lang = await press.language()
+    text = scenario_text(question, lang)
+    number = action.position + 1
+    await press.message.reply_text(svc.render(lang, "scene_text", number=number, text=text))
 
 
 @on(Toggle)

@@ -214,6 +214,10 @@ class EventOutbox(Protocol):
 
     async def scenario(self, event: Event, question: Question, number: int) -> int: ...
 
+    async def scene(self, event: Event, question: Question, number: int) -> int:
+        """The question's scene as a photo (its text version as the caption)."""
+        ...
+
     async def poll(
         self,
         event: Event,
@@ -278,8 +282,13 @@ class EventService:
         planned = []
         for qid in chosen:
             question = catalog[qid]
-            own_message = question.scenario is not None and not scenario_fits_poll(
-                tg_len(question.scenario.get(language)), tg_len(question.text.get(language))
+            # A scene is its own photo before the poll; a scenario too long for the poll is
+            # its own message. Either counts in the group's message budget the same way.
+            own_message = question.scene is not None or (
+                question.scenario is not None
+                and not scenario_fits_poll(
+                    tg_len(question.scenario.get(language)), tg_len(question.text.get(language))
+                )
             )
             planned.append((qid, option_order(question, rng), own_message))
         return planned, len(chosen) < questions
@@ -537,7 +546,9 @@ class EventService:
             return False
         number = position + 1
         try:
-            if stored.scenario_message:
+            if stored.scenario_message and question.scene is not None:
+                await self.outbox.scene(event, question, number)
+            elif stored.scenario_message:
                 await self.outbox.scenario(event, question, number)
             sent = await self.outbox.poll(
                 event,

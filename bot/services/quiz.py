@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, tzinfo
 from enum import StrEnum
 
@@ -54,6 +54,7 @@ class Presentation:
     order: tuple[int, ...]  # display position -> bank option index
     skipped: int = 0  # questions passed over because the content changed
     selected: frozenset[int] = frozenset()  # display positions ticked (multiple answers)
+    picture: bool = False  # send the scene's picture right before this question's message
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,11 +224,19 @@ class QuizService:
         session = await self.start(user_id, bank_id, now, kind=kind, question_ids=question_ids)
         return None if session is None else await self.show(session, now)
 
-    async def show(self, session: QuizSession, now: datetime) -> Shown:
-        """The current question, or the result when the quiz is over."""
+    async def show(
+        self, session: QuizSession, now: datetime, *, pressed_on: int | None = None
+    ) -> Shown:
+        """The current question as a new message, or the result when the quiz is over.
+
+        A scene question comes with its picture, unless that picture is already on screen
+        waiting for its question (``pressed_on``: the message whose button asked, if any).
+        """
         shown = await self.present(session, now)
         if shown is not None:
-            return shown
+            current = shown.session
+            picture = shown.question.scene is not None
+            return replace(shown, picture=picture and not current.picture_on_screen(pressed_on))
         refreshed = await self.repo.quizzes.get_session(session.id) or session
         return ResultView(
             refreshed, self.bank(refreshed.bank_id), await self._result(refreshed, now)
@@ -252,6 +261,24 @@ class QuizService:
     async def shown(self, session_id: int, message_id: int, now: datetime) -> None:
         """The message that now shows the current question: only its buttons count."""
         await self.repo.quizzes.set_session_message(session_id, message_id, now)
+
+    async def pictured(self, session_id: int, position: int, message_id: int) -> None:
+        """The photo just sent for question ``position``: its question message comes next."""
+        await self.repo.quizzes.set_picture_message(session_id, position, message_id)
+
+    async def scenario_of(
+        self, origin: Origin, session_id: int, position: int
+    ) -> Question | Refusal:
+        """A scene question of this person's quiz, for its "show as text" button."""
+        session = await self._owned(origin, session_id)
+        if isinstance(session, Refusal):
+            return session
+        if position >= session.total:
+            return Refusal.INVALID
+        question = self.content.catalog.questions.get(session.question_ids[position])
+        if question is None or (question.scene is None and question.scenario is None):
+            return Refusal.STALE  # changed in the content since
+        return question
 
     # --- presses that move through a quiz ---------------------------------------------------
 
@@ -280,7 +307,7 @@ class QuizService:
             return session
         if not session.is_open and not session.is_finished:
             return Refusal.STALE  # replaced by another quiz meanwhile
-        return await self.show(session, now)
+        return await self.show(session, now, pressed_on=origin.message_id)
 
     async def next(self, origin: Origin, session_id: int, now: datetime) -> Shown | Refusal:
         """ "Next" under an answered question; a second press finds the next one on screen."""
@@ -289,7 +316,7 @@ class QuizService:
             return session
         if not session.is_open and not session.is_finished:
             return _closed(session, now)
-        return await self.show(session, now)
+        return await self.show(session, now, pressed_on=origin.message_id)
 
     async def replace(
         self, origin: Origin, session_id: int, bank_id: str, now: datetime

@@ -44,6 +44,8 @@ def _session(row: aiosqlite.Row | _Prefixed) -> QuizSession:
         abandoned_at=iso_or_none(row["abandoned_at"]),
         shown_at=iso_or_none(row["shown_at"]),
         deadline=iso_or_none(row["deadline"]),
+        picture_position=row["picture_position"],
+        picture_message_id=row["picture_message_id"],
     )
 
 
@@ -92,7 +94,8 @@ _CONTEXT_SQL = (
     "s.question_ids AS s_question_ids, s.option_orders AS s_option_orders, "
     "s.position AS s_position, s.message_id AS s_message_id, s.points AS s_points, "
     "s.correct AS s_correct, s.started_at AS s_started_at, s.finished_at AS s_finished_at, "
-    "s.abandoned_at AS s_abandoned_at, s.shown_at AS s_shown_at, s.deadline AS s_deadline "
+    "s.abandoned_at AS s_abandoned_at, s.shown_at AS s_shown_at, s.deadline AS s_deadline, "
+    "s.picture_position AS s_picture_position, s.picture_message_id AS s_picture_message_id "
     "FROM users u LEFT JOIN lesson_subscribers ls ON ls.chat_id = u.user_id "
     "LEFT JOIN quiz_sessions s ON s.id = ? "
     "LEFT JOIN cards c ON c.user_id = u.user_id "
@@ -168,6 +171,13 @@ class QuizStore:
         await self.db.write(
             "UPDATE quiz_sessions SET message_id = ?, shown_at = ? WHERE id = ?",
             (message_id, shown_at.isoformat() if shown_at else None, session_id),
+        )
+
+    async def set_picture_message(self, session_id: int, position: int, message_id: int) -> None:
+        """The photo just sent for question ``position`` (a scene question) is ``message_id``."""
+        await self.db.write(
+            "UPDATE quiz_sessions SET picture_position = ?, picture_message_id = ? WHERE id = ?",
+            (position, message_id, session_id),
         )
 
     async def skip_question(self, session_id: int, position: int, now: datetime) -> bool:

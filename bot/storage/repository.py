@@ -17,6 +17,7 @@ from bot.storage.insight import InsightStore
 from bot.storage.learning import LearningStore
 from bot.storage.lessons import LessonStore
 from bot.storage.people import PeopleStore, RankedUser, TopicStat, User
+from bot.storage.pictures import PictureStore
 from bot.storage.players import PlayerStore
 from bot.storage.privacy import PrivacyStore
 from bot.storage.prompts import PromptStore
@@ -39,6 +40,7 @@ class Repository:
         self.checker = CheckerStore(db)
         self.prompts = PromptStore(db)
         self.insight = InsightStore(db)
+        self.pictures = PictureStore(db)
         self.privacy = PrivacyStore(db, parts=(self.campaigns, self.insight))
 
     @classmethod
