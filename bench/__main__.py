@@ -21,6 +21,7 @@ from bench import (
     content_load,
     event_burst,
     polling_confirm,
+    reply_latency,
     scene_pictures,
     storage_scale,
 )
@@ -44,6 +45,7 @@ def main() -> None:
     rows += asyncio.run(answer_path.measure())
     rows += asyncio.run(event_burst.measure())
     rows += broadcast.measure()
+    rows += reply_latency.measure()
     rows += content_load.measure()
     rows += checker.measure()
     rows += storage_scale.measure(*((10_000, 500_000) if quick else ()))

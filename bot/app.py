@@ -83,6 +83,7 @@ def build_application(
     request: BaseRequest | None = None,
     get_updates_request: BaseRequest | None = None,
     rate_limiter: BaseRateLimiter[Any] | None = None,
+    concurrent_updates: int | None = None,
     clock: Callable[[], datetime] = utc_now,
     rng_factory: Callable[[], random.Random] = random.Random,
     token: str | None = None,
@@ -103,7 +104,7 @@ def build_application(
         )
     )
     # Different people's updates at once, each person's in order; counted and timed.
-    run = Runtime(PerPersonUpdateProcessor(CONCURRENT_UPDATES))
+    run = Runtime(PerPersonUpdateProcessor(concurrent_updates or CONCURRENT_UPDATES))
     builder = builder.concurrent_updates(run.processor)
     if request is not None:
         run.send = InstrumentedRequest(request)
