@@ -21,6 +21,7 @@ from bench import (
     content_load,
     event_burst,
     polling_confirm,
+    question_stats,
     storage_scale,
 )
 from bench.common import Row, print_table
@@ -47,6 +48,7 @@ def main() -> None:
     rows += checker.measure()
     rows += storage_scale.measure(*((10_000, 500_000) if quick else ()))
     rows += campaign_report.measure(*((10_000, 500_000) if quick else ()))
+    rows += question_stats.measure(*((10_000, 100_000) if quick else ()))
     rows += asyncio.run(polling_confirm.measure())
     print(f"machine: {machine()}")
     print_table(rows)
