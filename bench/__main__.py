@@ -21,6 +21,7 @@ from bench import (
     content_load,
     event_burst,
     polling_confirm,
+    question_stats,
     reply_latency,
     scene_pictures,
     storage_scale,
@@ -50,6 +51,7 @@ def main() -> None:
     rows += checker.measure()
     rows += storage_scale.measure(*((10_000, 500_000) if quick else ()))
     rows += campaign_report.measure(*((10_000, 500_000) if quick else ()))
+    rows += question_stats.measure(*((10_000, 100_000) if quick else ()))
     rows += asyncio.run(polling_confirm.measure())
     rows += asyncio.run(scene_pictures.measure())
     print(f"machine: {machine()}")

@@ -28,6 +28,7 @@ from typing import Annotated, Any, ClassVar, TypeVar, get_args, get_origin, get_
 from typing_extensions import dataclass_transform
 
 from bot.domain.campaigns import PAYLOAD_PREFIX, join_payload, parse_payload
+from bot.domain.insight import AnswerRef, Origin, Reason
 
 CALLBACK_DATA_BYTES = 64
 MAX_ID = 2**53 - 1
@@ -387,3 +388,53 @@ class ShowLesson(Action):
 @action("sos")
 class ShowSos(Action):
     """The steps for "I think I've been scammed", in order."""
+
+
+# --- reports of a problem (纠错) ----------------------------------------------------------------
+
+AnswerOrigin = Annotated[str, OneOf(*(origin.value for origin in Origin))]
+ReasonCode = Annotated[str, OneOf(*(reason.value for reason in Reason))]
+
+
+@action("fb")
+class ReportProblem(Action):
+    """纠错 under an answered question: ask for a reason.
+
+    The answer is named by its keys (``bot.domain.insight.AnswerRef``): the quiz session, group
+    event or lesson delivery, and the question's position in it (0 for a lesson's check).
+    """
+
+    origin: AnswerOrigin
+    ref: Id
+    position: Position
+
+    @property
+    def answer(self) -> AnswerRef:
+        return AnswerRef(Origin(self.origin), self.ref, self.position)
+
+    @classmethod
+    def of(cls, answer: AnswerRef) -> ReportProblem:
+        return cls(answer.origin.value, answer.ref, answer.position)
+
+
+@action("fr")
+class ReportReason(Action):
+    """One reason for the report of that answer's question: stores the report."""
+
+    origin: AnswerOrigin
+    ref: Id
+    position: Position
+    reason: ReasonCode
+
+    @property
+    def answer(self) -> AnswerRef:
+        return AnswerRef(Origin(self.origin), self.ref, self.position)
+
+
+@action("fs")
+class SkipNote(Action):
+    """No line of text for the report of ``question`` (made for ``reason``, which the message
+    keeps showing): the reply prompt is closed."""
+
+    question: Annotated[str, Slug()]
+    reason: ReasonCode

@@ -31,6 +31,7 @@ from bot.handlers import (
     checker,
     dispatch,
     events,
+    feedback,
     gate,
     groups,
     lessons,
@@ -134,6 +135,7 @@ def build_application(
     prompts.register(app)  # a reply to a reply prompt goes to its feature, not the checker
     admin.register(app)
     campaigns.register(app)  # before quiz: a unit's link is a /start of its own
+    feedback.register(app)  # before quiz: a 纠错 link (/start F-…) too
     checker.register(app)  # before quiz: `/start sos`; then any private text is checked
     quiz.register(app)
     profile.register(app)

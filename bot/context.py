@@ -20,6 +20,7 @@ from bot.services.campaigns import CampaignService
 from bot.services.checker import CheckerService
 from bot.services.content import ContentStore
 from bot.services.events import EventOutbox, EventService, EventTimer
+from bot.services.insight import InsightService
 from bot.services.lessons import LessonService
 from bot.services.people import PeopleService
 from bot.services.pictures import PictureService
@@ -91,6 +92,16 @@ class Services:
     @cached_property
     def prompts(self) -> PromptService:
         return PromptService(self.repo, self.clock)
+
+    @cached_property
+    def insight(self) -> InsightService:
+        """Reports of a problem (纠错) and the operators' figures (one cache per application)."""
+        return InsightService(
+            self.repo,
+            self.content,
+            self.settings.timezone,
+            database_path=self.settings.database_path,
+        )
 
     @cached_property
     def staff(self) -> Staff:

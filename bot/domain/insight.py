@@ -25,6 +25,7 @@ are on one side (a question nearly everyone gets right), one person decides the 
 
 from __future__ import annotations
 
+import re
 import statistics
 import unicodedata
 from collections import Counter, defaultdict
@@ -397,3 +398,41 @@ def clean_note(text: str) -> str:
         if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co")
     )
     return kept.strip()
+
+
+# --- which answer a report is about ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerRef:
+    """One stored answer of the person who presses 纠错, by its keys.
+
+    ``ref`` is the quiz session, the group event or the lesson delivery; ``position`` the
+    question's place in the session or event (0 for a lesson's check). With the presser's id
+    these are the answer tables' primary keys: one lookup, and an id of somebody else's answer
+    finds nothing.
+    """
+
+    origin: Origin
+    ref: int
+    position: int
+
+
+FEEDBACK_PREFIX = "F-"
+# ``/start F-<origin>-<ref>-<position>``: a group event's result links the private chat with it.
+# Bank ids are lower case, campaigns' links start with "C-", the checker's are "sos" and
+# "check": an upper-case "F-" can be none of them.
+_FEEDBACK_PAYLOAD = re.compile(r"F-(quiz|event|lesson)-(0|[1-9][0-9]{0,15})-(0|[1-9][0-9]?)")
+
+
+def feedback_payload(answer: AnswerRef) -> str:
+    """The ``/start`` payload of the 纠错 link under a group message (at most 64 characters)."""
+    return f"{FEEDBACK_PREFIX}{answer.origin.value}-{answer.ref}-{answer.position}"
+
+
+def parse_feedback_payload(payload: str) -> AnswerRef | None:
+    """The answer a 纠错 link names, or None when ``payload`` is not one."""
+    match = _FEEDBACK_PAYLOAD.fullmatch(payload)
+    if match is None:
+        return None
+    return AnswerRef(Origin(match[1]), int(match[2]), int(match[3]))

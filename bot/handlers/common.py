@@ -119,6 +119,20 @@ async def reply_list(
         await message.reply_document(InputFile(data, filename=filename), caption=caption)
 
 
+async def private_only(update: Update, context: CallbackContext[Any, Any, Any, Any]) -> None:
+    """Personal commands sent in a group: point to the private chat instead of answering."""
+    message = update.effective_message
+    if message is None:
+        return
+    svc = services(context)
+    lang = svc.settings.default_language
+    link = Link(f"https://t.me/{context.bot.username}?start=group")
+    await message.reply_text(
+        svc.render(lang, "private_only"),
+        reply_markup=keyboard([[(svc.render.label(lang, "open_private"), link)]]),
+    )
+
+
 def display_name(tg_user: TgUser) -> str:
     """A Telegram name as shown in groups' leaderboards and reports: one line, cut short."""
     return clean_name(tg_user.full_name, str(tg_user.id))

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, InputFile, Message, Update
+from telegram import Bot, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.constants import ChatType, PollType
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import (
@@ -38,9 +38,12 @@ from bot.domain.events import (
     Event,
     EventStatus,
 )
+from bot.domain.insight import AnswerRef
+from bot.domain.insight import Origin as AnswerOrigin
 from bot.domain.limits import CAPTION, GROUP_MESSAGES_PER_MINUTE, POLL_QUESTION, shorten, tg_len
 from bot.handlers.common import Link, display_name, is_not_modified, keyboard, reply_list
 from bot.handlers.dispatch import Press, on
+from bot.handlers.feedback import report_link
 from bot.handlers.pictures import scenario_text, send_scene, visible_len
 from bot.ratelimit import Priority, priority
 from bot.services.events import (
@@ -259,7 +262,16 @@ class TelegramOutbox:
             top=result.top,
             last=result.last,
         )
-        return await self._send(event, text)
+        return await self._send(event, text, self._report_link(event, result))
+
+    def _report_link(self, event: Event, result: QuestionResult) -> InlineKeyboardMarkup | None:
+        """纠错 for the people who answered: it opens the private chat (reports are personal)."""
+        try:
+            username = self.bot.username
+        except RuntimeError:  # not initialised (no getMe yet): no link
+            return None
+        answer = AnswerRef(AnswerOrigin.EVENT, event.id, result.number - 1)
+        return keyboard([[report_link(self.svc.render, event.language, username, answer)]])
 
     def _podium(self, results: FinalResults) -> str:
         event, lang, summary = results.event, results.event.language, results.summary

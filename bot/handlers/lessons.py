@@ -30,9 +30,11 @@ from telegram.ext import (
 from bot.actions import ChooseBank, LessonAnswer, LessonMenu, LessonSubmit, LessonToggle
 from bot.context import Services, services
 from bot.domain.content import Question, QuestionType
+from bot.domain.insight import AnswerRef, Origin
 from bot.domain.schedule import ChatKind, format_hhmm, parse_hhmm
 from bot.handlers.common import Button, Link, View, edit, edit_markup, from_operator, keyboard
 from bot.handlers.dispatch import Press, on, refusal_key
+from bot.handlers.feedback import report_button
 from bot.handlers.quiz import LETTERS, private_only
 from bot.ratelimit import Priority, priority
 from bot.render import Renderer
@@ -120,7 +122,8 @@ def lesson_keyboard(
     selected: int = 0,
     answered: bool = False,
 ) -> list[list[Button]]:
-    """Check buttons (a multiple-answer selection lives in its buttons), then the quiz."""
+    """Check buttons (a multiple-answer selection lives in its buttons), or once answered in
+    private chat 纠错; then the quiz."""
     lang, delivery_id, check = out.language, out.delivery.id, out.check
     rows: list[list[Button]] = []
     if check is not None and not answered:
@@ -140,6 +143,8 @@ def lesson_keyboard(
         else:
             buttons = [(LETTERS[i], LessonAnswer(delivery_id, i)) for i in range(count)]
             rows += [buttons[i : i + 4] for i in range(0, count, 4)]
+    if check is not None and answered and out.chat_kind == "private":
+        rows.append([report_button(render, lang, AnswerRef(Origin.LESSON, delivery_id, 0))])
     if out.quiz_bank is not None:
         label = render.label(lang, "lesson_full_quiz")
         if out.chat_kind == "private":

@@ -65,7 +65,14 @@ COMMANDS: tuple[MenuCommand, ...] = (
 )
 
 # Shown by /help to operators only; never in the public command menu.
-OWNER_COMMANDS: tuple[str, ...] = ("reload", "volunteer", "broadcast_stats")
+OWNER_COMMANDS: tuple[str, ...] = (
+    "reload",
+    "volunteer",
+    "broadcast_stats",
+    # --- editors' insight (issue 15) ---
+    "feedback",
+    "question_stats",
+)
 
 
 async def register_commands(bot: Bot, render: Renderer, default_language: str) -> None:

@@ -33,6 +33,8 @@ from bot.actions import (
 from bot.context import Services, services
 from bot.domain.campaigns import session_campaign
 from bot.domain.content import Bank, Question, QuestionType
+from bot.domain.insight import AnswerRef
+from bot.domain.insight import Origin as AnswerOrigin
 from bot.domain.limits import CAPTION, MESSAGE_TEXT, shorten, tg_len
 from bot.domain.quiz import progress_bar
 from bot.domain.session import QuizSession, SessionKind
@@ -45,9 +47,11 @@ from bot.handlers.common import (
     edit_markup,
     from_person,
     keyboard,
+    private_only,
     reply,
 )
 from bot.handlers.dispatch import Press, on, refusal_key
+from bot.handlers.feedback import report_button
 from bot.handlers.menu import COMMANDS, OWNER_COMMANDS
 from bot.handlers.pictures import scenario_text, send_scene, visible_len
 from bot.services.quiz import (
@@ -210,13 +214,22 @@ def answered_view(svc: Services, lang: str, done: Answered) -> View:
     if tg_len(text) > MESSAGE_TEXT and context["scenario"]:
         context.update(detail=None, scenario=shorten(context["scenario"], 300))
         text = svc.render(lang, "answered", **context)
+    return View(text, keyboard(answered_rows(svc, lang, done)))
+
+
+def answered_rows(svc: Services, lang: str, done: Answered) -> list[list[Button]]:
+    """Next (or the result), then 纠错. A campaign attempt's last answer has no "next": its
+    result follows in a message of its own."""
     session = done.session
+    report = report_button(
+        svc.render, lang, AnswerRef(AnswerOrigin.QUIZ, session.id, done.position)
+    )
     if session.is_finished and session.kind is SessionKind.CAMPAIGN:
-        return View(text)  # the attempt's result follows in a message of its own
+        return [[report]]
     label, target = (
         ("see_result", Result(session.id)) if session.is_finished else ("next", Next(session.id))
     )
-    return View(text, keyboard([[(svc.render.label(lang, label), target)]]))
+    return [[(svc.render.label(lang, label), target)], [report]]
 
 
 def result_view(svc: Services, lang: str, username: str, shown: ResultView) -> View:
@@ -414,20 +427,6 @@ async def quiz_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await reply(who.message, resume_view(who.svc, who.lang, offer))
         return
     await reply(who.message, menu_view(who.svc, who.lang))
-
-
-async def private_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Personal commands sent in a group: point to the private chat instead of answering."""
-    message = update.effective_message
-    if message is None:
-        return
-    svc = services(context)
-    lang = svc.settings.default_language
-    link = Link(f"https://t.me/{context.bot.username}?start=group")
-    await message.reply_text(
-        svc.render(lang, "private_only"),
-        reply_markup=keyboard([[(svc.render.label(lang, "open_private"), link)]]),
-    )
 
 
 # --- buttons --------------------------------------------------------------------------------

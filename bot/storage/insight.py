@@ -8,13 +8,15 @@ nowhere) and lesson checks (``lesson_answers``). Ties in time go to quiz, event,
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Collection
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
-from bot.domain.insight import Feedback, FirstAnswer, Origin, Reason
+from bot.domain.insight import AnswerRef, Feedback, FirstAnswer, Origin, Reason
 from bot.storage.db import Database
 
 _SOURCES = """
@@ -43,6 +45,17 @@ SELECT user_id, question_id, origin, chosen, correct, elapsed, qversion,
 
 _IN_QUESTIONS = "question_id IN (SELECT value FROM json_each(?))"
 
+_ANSWER_OF = {
+    Origin.QUIZ: "SELECT a.question_id, a.qversion FROM answers a "
+    "JOIN quiz_sessions s ON s.id = a.session_id "
+    "WHERE a.session_id = ? AND a.position = ? AND s.user_id = ?",
+    Origin.EVENT: "SELECT eq.question_id, ea.qversion FROM event_answers ea "
+    "JOIN event_questions eq ON eq.event_id = ea.event_id AND eq.position = ea.position "
+    "WHERE ea.event_id = ? AND ea.position = ? AND ea.user_id = ?",
+    Origin.LESSON: "SELECT question_id, qversion FROM lesson_answers "
+    "WHERE delivery_id = ? AND ? = 0 AND user_id = ?",
+}
+
 
 _ORIGINS = {origin.value: origin for origin in Origin}
 
@@ -60,7 +73,7 @@ def _indices(text: str) -> frozenset[int]:
     return found
 
 
-def _first_answer(row: aiosqlite.Row) -> FirstAnswer:
+def _first_answer(row: aiosqlite.Row | tuple[Any, ...]) -> FirstAnswer:
     return FirstAnswer(
         row[0], row[1], _ORIGINS[row[2]], _indices(row[3]), bool(row[4]), row[5], row[6]
     )
@@ -77,6 +90,40 @@ def _feedback(row: aiosqlite.Row) -> Feedback:
     )
 
 
+def _first_answers_sql(question_ids: Collection[str] | None) -> tuple[str, tuple[str, ...]]:
+    if question_ids is None:
+        sources = _SOURCES.format(quiz_filter="", event_filter="", lesson_filter="")
+        return _FIRST.format(sources=sources), ()
+    sources = _SOURCES.format(
+        quiz_filter=f"WHERE a.{_IN_QUESTIONS}",
+        event_filter=f"AND eq.{_IN_QUESTIONS}",
+        lesson_filter=f"WHERE la.{_IN_QUESTIONS}",
+    )
+    return _FIRST.format(sources=sources), (json.dumps(sorted(question_ids)),) * 3
+
+
+_FEEDBACK_COUNTS = "SELECT question_id, COUNT(*) FROM feedback GROUP BY 1"
+
+
+def read_item_inputs(
+    path: Path, question_ids: Collection[str]
+) -> tuple[list[FirstAnswer], dict[str, int]]:
+    """First answers to ``question_ids`` and report counts, read in the calling thread.
+
+    For an item analysis that must not hold the event loop: on a big database the query, and
+    turning a million rows into answers, take seconds. A read-only connection of its own
+    (WAL: it never waits for the bot's writes, nor they for it); call it in a worker thread.
+    """
+    sql, params = _first_answers_sql(question_ids)
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        answers = [_first_answer(row) for row in conn.execute(sql, params)]
+        counts = {row[0]: int(row[1]) for row in conn.execute(_FEEDBACK_COUNTS)}
+    finally:
+        conn.close()
+    return answers, counts
+
+
 class InsightStore:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -87,17 +134,7 @@ class InsightStore:
         self, question_ids: Collection[str] | None = None
     ) -> list[FirstAnswer]:
         """Each person's first answer to each question (to ``question_ids`` only, if given)."""
-        if question_ids is None:
-            sources = _SOURCES.format(quiz_filter="", event_filter="", lesson_filter="")
-            params: tuple[str, ...] = ()
-        else:
-            sources = _SOURCES.format(
-                quiz_filter=f"WHERE a.{_IN_QUESTIONS}",
-                event_filter=f"AND eq.{_IN_QUESTIONS}",
-                lesson_filter=f"WHERE la.{_IN_QUESTIONS}",
-            )
-            params = (json.dumps(sorted(question_ids)),) * 3
-        rows = await self.db.all(_FIRST.format(sources=sources), params)
+        rows = await self.db.all(*_first_answers_sql(question_ids))
         return [_first_answer(row) for row in rows]
 
     async def session_answers(
@@ -129,6 +166,12 @@ class InsightStore:
         return [_first_answer(row) for row in rows]
 
     # --- reports of a problem ("纠错") -------------------------------------------------------
+
+    async def answer_of(self, user_id: int, answer: AnswerRef) -> tuple[str, str | None] | None:
+        """(question id, content version) of ``user_id``'s answer ``answer``; None when that
+        person gave no such answer. Primary-key lookups only: a press on a big database."""
+        row = await self.db.one(_ANSWER_OF[answer.origin], (answer.ref, answer.position, user_id))
+        return (row[0], row[1]) if row is not None else None
 
     async def add_feedback(
         self,
@@ -176,7 +219,7 @@ class InsightStore:
         return [_feedback(row) for row in rows]
 
     async def feedback_counts(self) -> dict[str, int]:
-        rows = await self.db.all("SELECT question_id, COUNT(*) FROM feedback GROUP BY 1")
+        rows = await self.db.all(_FEEDBACK_COUNTS)
         return {row[0]: int(row[1]) for row in rows}
 
     # --- personal data (PrivacyStore calls these) -------------------------------------------

@@ -51,6 +51,15 @@ class PromptStore:
         )
         return _prompt(row) if row is not None else None
 
+    async def withdraw(self, chat_id: int, user_id: int, kind: str, payload: str) -> int:
+        """Close the person's open prompts of ``kind`` about ``payload`` (they said "skip")."""
+        cursor = await self.db.write(
+            "DELETE FROM reply_prompts "
+            "WHERE chat_id = ? AND user_id = ? AND kind = ? AND payload = ?",
+            (chat_id, user_id, kind, payload),
+        )
+        return cursor.rowcount
+
     async def prune(self, now: datetime) -> int:
         cursor = await self.db.write(
             "DELETE FROM reply_prompts WHERE expires_at < ?", (now.isoformat(),)

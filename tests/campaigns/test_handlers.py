@@ -183,7 +183,8 @@ async def test_an_attempt_uses_the_quiz_screens_and_ends_with_its_result(cbot: H
     await play(cbot, right=3)
     last_answer = cbot.emu.messages(USER)[-2]
     assert "回答" in (last_answer.text or "")
-    assert last_answer.inline_keyboard == []  # no "see result": the result follows
+    # no "see result" (the result follows), only 纠错
+    assert [b["text"] for row in last_answer.inline_keyboard for b in row] == ["⚠️ 纠错"]
     result = cbot.text(USER)
     assert "🏁 答题完成！" in result
     assert "本次成绩：3/4 题 · 用时 20 秒" in result

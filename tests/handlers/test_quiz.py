@@ -66,7 +66,7 @@ async def test_whole_quiz_from_start_to_result_with_a_restart(bot: Harness) -> N
     assert "✅ 回答正确！+" in edited.text
     assert "💡 解析：" in edited.text
     assert "📚 来源：" in edited.text
-    assert [label for label, _ in bot.buttons(USER, first.message_id)] == ["下一题 ▶️"]
+    assert [label for label, _ in bot.buttons(USER, first.message_id)] == ["下一题 ▶️", "⚠️ 纠错"]
 
     await bot.restart()  # the process dies between two questions
 
@@ -361,7 +361,7 @@ async def test_an_answer_whose_edit_timed_out_is_shown_on_the_next_press(bot: Ha
     assert toast is not None
     assert toast["text"] == "✅ 回答正确！"
     assert "✅ 回答正确！+" in (bot.message(USER, message.message_id).text or "")
-    assert [label for label, _ in bot.buttons(USER, message.message_id)] == ["下一题 ▶️"]
+    assert [label for label, _ in bot.buttons(USER, message.message_id)] == ["下一题 ▶️", "⚠️ 纠错"]
     assert len(await bot.repo.quizzes.session_answers(session.id)) == 1
 
 

@@ -90,8 +90,8 @@ def test_question_stats_shows_figures_and_flags(render: Renderer, lang: str) -> 
     ("name", "context"),
     [
         ("feedback_reasons", {"question_id": "q1", "question_text": "<i>" + "题" * 300}),
-        ("feedback_recorded", {"reason": Reason.OUT_OF_DATE, "question_id": "q1", "limit": 500}),
-        ("feedback_already", {"question_id": "q1"}),
+        ("feedback_recorded", {"reason": Reason.OUT_OF_DATE, "question_id": "q1", "asking": True}),
+        ("feedback_ask", {"question_id": "q1", "limit": 500}),
         ("feedback_unavailable", {"question_id": "q1"}),
         ("feedback_note_saved", {"question_id": "q1"}),
         ("feedback_note_too_long", {"length": 612, "limit": 500}),
@@ -104,6 +104,8 @@ def test_short_feedback_messages(render: Renderer, lang: str, name: str, context
     assert "<i>题" not in text  # the question text is escaped
     if name == "feedback_recorded":
         assert render.label(lang, "feedback_reason_out_of_date") in text
+    if name == "feedback_ask":
+        assert "500" in text
     if name == "feedback_note_too_long":
         assert "612" in text
         assert "500" in text

@@ -43,7 +43,9 @@ async def test_answering_the_check_counts_for_the_streak_once(lbot: Harness) -> 
     edited = lesson_messages(lbot, 42)[-1]
     assert "✅ 回答正确！" in (edited.text or "")
     assert "磁条信息容易读取和伪造" in (edited.text or "")  # the explanation
-    assert [d for _, d in lbot.buttons(42, edited.message_id)] == ["b:cards"]
+    buttons = lbot.buttons(42, edited.message_id)
+    assert [(label, data) for label, data in buttons[1:]] == [(buttons[1][0], "b:cards")]
+    assert buttons[0][0] == "⚠️ 纠错"  # the check is answered: it can be reported
     await lbot.send(42, "/stats")
     assert "连续学习 1 天" in lbot.text(42)  # the emulator shows text as a person reads it
     # The same press again (a double tap, or Telegram delivering it twice) changes nothing.
