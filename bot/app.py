@@ -19,8 +19,9 @@ from telegram.ext import (
     BaseRateLimiter,
     ContextTypes,
     Defaults,
+    ExtBot,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.config import Settings
 from bot.connection import HandledBeforeConfirmed
@@ -76,6 +77,13 @@ def runtime(app: PTBApplication) -> Runtime:
     return found
 
 
+class QuietBot(ExtBot[Any]):
+    """PTB's bot, whose ``repr`` (in an error message, a debugger, a log) shows no token."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}[id={self.token.split(':', 1)[0]}]"
+
+
 def build_application(
     settings: Settings,
     *,
@@ -91,35 +99,27 @@ def build_application(
     schedule_jobs: bool = False,
 ) -> PTBApplication:
     """The bot, ready for ``async with app``. Tests pass a fake ``request`` and no limiter."""
-    builder = (
-        ApplicationBuilder()
-        .token(token or settings.token or "")
-        .base_url(settings.base_url)
-        .base_file_url(settings.base_file_url)
-        .defaults(
-            Defaults(
-                parse_mode=ParseMode.HTML,
-                tzinfo=settings.timezone,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-            )
-        )
-    )
     # Different people's updates at once, each person's in order; counted and timed.
     run = Runtime(PerPersonUpdateProcessor(concurrent_updates or CONCURRENT_UPDATES))
-    builder = builder.concurrent_updates(run.processor)
-    if request is not None:
-        run.send = InstrumentedRequest(request)
-        builder = builder.request(run.send)
-    confirm: HandledBeforeConfirmed | None = None
-    if get_updates_request is not None:
-        confirm = HandledBeforeConfirmed(get_updates_request)
-        run.updates = InstrumentedRequest(confirm)
-        builder = builder.get_updates_request(run.updates)
-    if rate_limiter is not None:
-        builder = builder.rate_limiter(rate_limiter)
+    run.send = InstrumentedRequest(request or HTTPXRequest(connection_pool_size=256))
+    confirm = HandledBeforeConfirmed(get_updates_request or HTTPXRequest(connection_pool_size=1))
+    run.updates = InstrumentedRequest(confirm)
+    bot = QuietBot(
+        token or settings.token or "",
+        base_url=settings.base_url,
+        base_file_url=settings.base_file_url,
+        request=run.send,
+        get_updates_request=run.updates,
+        defaults=Defaults(
+            parse_mode=ParseMode.HTML,
+            tzinfo=settings.timezone,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        ),
+        rate_limiter=rate_limiter,
+    )
+    builder = ApplicationBuilder().bot(bot).concurrent_updates(run.processor)
     app: PTBApplication = builder.build()
-    if confirm is not None:
-        confirm.queue = app.update_queue
+    confirm.queue = app.update_queue
     app.bot_data[RUNTIME_KEY] = run
     services = Services(
         settings=settings,

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-from collections.abc import Iterator
+import logging
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,6 +27,8 @@ from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 from bot.config import DEFAULT_BASE_URL, Settings
 from bot.logs import redact
+
+log = logging.getLogger(__name__)
 
 SEND_POOL_SIZE = 64
 """Concurrent sends; the rate limiter, not the pool, decides the pace."""
@@ -212,3 +216,41 @@ def where_proxy(proxy: str | None) -> str:
         return "none"
     parts = urlsplit(proxy)
     return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}"
+
+
+class Outage:
+    """Losing the Bot API while running: said once when it starts and once when it ends.
+
+    python-telegram-bot's polling loop already retries with backoff (1 s growing to 30 s) and
+    would log every failed attempt with a traceback; this is its ``error_callback`` instead.
+    Updates Telegram holds meanwhile arrive after recovery; a reply that failed is shown on
+    the person's next press (answers are stored before the reply is sent).
+    """
+
+    def __init__(self, settings: Settings, clock: Callable[[], float] = time.monotonic) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.since: float | None = None
+        self.failures = 0
+
+    def on_error(self, exc: TelegramError) -> None:
+        self.failures += 1
+        if self.since is not None:
+            return
+        self.since = self.clock()
+        log.warning(
+            "lost contact with the Bot API at %s (%s); retrying with backoff until it is back",
+            where(self.settings),
+            _short(exc),
+        )
+
+    def on_success(self) -> None:
+        if self.since is None:
+            return
+        down = self.clock() - self.since
+        log.warning(
+            "contact with the Bot API is back after %.0f s (%d failed attempts)",
+            down,
+            self.failures,
+        )
+        self.since, self.failures = None, 0

@@ -96,6 +96,7 @@ class InstrumentedRequest(BaseRequest):
         self.inner = inner
         self.clock = clock
         self.last_get_updates_ok: float | None = None  # Unix time
+        self.on_get_updates_ok: Callable[[], None] | None = None  # e.g. an outage ends
 
     @property
     def read_timeout(self) -> float | None:
@@ -132,4 +133,6 @@ class InstrumentedRequest(BaseRequest):
         elif code == 200 and api_method == "getUpdates":
             self.last_get_updates_ok = self.clock()
             LAST_GET_UPDATES.set(self.last_get_updates_ok)
+            if self.on_get_updates_ok is not None:
+                self.on_get_updates_ok()
         return code, body

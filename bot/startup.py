@@ -25,7 +25,7 @@ from telegram.ext import ContextTypes
 from bot import health, metrics
 from bot.app import PTBApplication, build_application, runtime
 from bot.config import Settings, StartupError
-from bot.connection import build_requests, describe_startup_error
+from bot.connection import Outage, build_requests, describe_startup_error
 from bot.context import SERVICES_KEY, Services
 from bot.handlers import events
 from bot.handlers.menu import register_commands
@@ -59,7 +59,15 @@ async def start(app: PTBApplication, *, poll_timeout: int = POLL_TIMEOUT) -> Non
             sock = None  # the webhook server owns it now
             log.info("webhook registered; serving it on %s", _where(settings))
         else:
-            await app.updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=poll_timeout)
+            outage = Outage(settings)
+            updates = runtime(app).updates
+            if updates is not None:
+                updates.on_get_updates_ok = outage.on_success
+            await app.updater.start_polling(
+                allowed_updates=Update.ALL_TYPES,
+                timeout=poll_timeout,
+                error_callback=outage.on_error,
+            )
         if monitor is not None and app.job_queue is not None:
             await monitor.refresh()  # the first answer now (APScheduler cannot start at 0)
             app.job_queue.run_repeating(

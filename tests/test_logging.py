@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+from telegram.request import BaseRequest
 
 from bot.config import Settings
 from bot.logs import FORMAT, RedactFilter, Redactor, setup_logging
@@ -123,3 +124,19 @@ def test_webhook_updates_are_logged_without_their_content(
     assert lines == [
         "Received data was *not* processed! Received data was (content not logged)",
     ]
+
+
+async def test_reprs_of_settings_bot_and_requests_hide_the_token(settings: Settings) -> None:
+    from bot.app import QuietBot
+    from bot.connection import build_requests
+
+    def build_bot(settings: Settings, send: BaseRequest, updates: BaseRequest) -> QuietBot:
+        return QuietBot(token or "", request=send, get_updates_request=updates)
+
+    token = settings.token
+    assert token
+    send, updates = build_requests(settings)
+    bot = build_bot(settings, send, updates)
+    for shown in (repr(settings), str(settings), repr(bot), repr(send), repr(updates)):
+        assert token not in shown
+        assert token.split(":")[1] not in shown

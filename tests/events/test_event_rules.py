@@ -289,3 +289,40 @@ async def test_resume_with_nothing_running_is_quiet(ebot: Harness):
     assert ebot.app is not None
     assert await resume_events(ebot.app) == []
     assert rt(ebot).service is rt(ebot).service
+
+
+async def test_a_demoted_admin_loses_the_right_at_once_on_a_chat_member_update(
+    bot_group: tuple[Harness, int],
+):
+    """The admin list is cached for a minute; Telegram's chat_member update ends that early."""
+    from telegram import Update
+
+    bot, group = bot_group
+    chat = bot.emu.chats[group]
+    helper = PLAYERS[0]
+    chat.admins.add(helper)
+    await bot.send(helper, "/event_new", chat_id=group)
+    assert "报名中" in bot.text(group)
+    await bot.send(helper, "/event_stop", chat_id=group)
+    chat.admins.discard(helper)  # demoted in Telegram
+    person = bot.emu.users[helper].to_dict()
+    update = {
+        "update_id": 777,
+        "chat_member": {
+            "chat": chat.to_dict(),
+            "from": bot.emu.users[ADMIN].to_dict(),
+            "date": int(bot.clock.timestamp()),
+            "old_chat_member": {"status": "administrator", "user": person,
+                                "can_be_edited": True, "is_anonymous": False,
+                                "can_manage_chat": True, "can_delete_messages": True,
+                                "can_manage_video_chats": True, "can_restrict_members": True,
+                                "can_promote_members": False, "can_change_info": True,
+                                "can_invite_users": True, "can_post_stories": False,
+                                "can_edit_stories": False, "can_delete_stories": False},
+            "new_chat_member": {"status": "member", "user": person},
+        },
+    }  # fmt: skip
+    assert bot.app is not None
+    await bot.app.process_update(Update.de_json(update, bot.app.bot))
+    await bot.send(helper, "/event_new", chat_id=group)  # well within the cached minute
+    assert "只有本群管理员或志愿者" in bot.text(group)
