@@ -5,10 +5,12 @@ HTML parse mode with autoescape: a first name like ``<b>&amp;`` is shown literal
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup, escape
 
 from bot.domain.content import LANGUAGES
 
@@ -33,6 +35,7 @@ class Renderer:
         }
         for env in self._envs.values():
             env.globals["t"] = _localized
+            env.filters["unlinked"] = unlinked
 
     def language(self, lang: str | None) -> str:
         return lang if lang in self._envs else self.default_language
@@ -56,3 +59,21 @@ def _localized(value: Any, lang: str) -> str:
     if getter is None:
         return str(value)
     return str(getter(lang))
+
+
+# A link or a bare domain in a scenario: a scam's fake address, shown but never clickable.
+_LINKISH = re.compile(
+    r"(?<![A-Za-z0-9.-])(?:https?://[^\s<\u3000-\u303f\uff00-\uffef]+"
+    r"|(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,24}(?:/[^\s<\u3000-\u303f\uff00-\uffef]*)?)",
+    re.ASCII,
+)
+
+
+def unlinked(value: Any) -> Markup:
+    """``{{ scenario | unlinked }}``: the text, escaped, with its links and domains as code.
+
+    Telegram turns ``jf-bank.cc`` or ``http://…`` in a message into a live link; a scam's
+    address quoted in a lesson must stay words, so it is shown as code, which is never linked.
+    """
+    escaped = str(escape(str(value)))
+    return Markup(_LINKISH.sub(lambda m: f"<code>{m.group(0)}</code>", escaped))  # noqa: S704 - escaped above
