@@ -12,6 +12,7 @@ from bot.storage.campaign_reports import CampaignReportStore
 from bot.storage.campaigns import CampaignStore
 from bot.storage.db import Database
 from bot.storage.events import EventStore
+from bot.storage.groups import GroupStore
 from bot.storage.insight import InsightStore
 from bot.storage.learning import LearningStore
 from bot.storage.lessons import LessonStore
@@ -35,7 +36,8 @@ class Repository:
         self.campaigns = CampaignStore(db)
         self.campaign_reports = CampaignReportStore(db)
         self.insight = InsightStore(db)
-        self.privacy = PrivacyStore(db, parts=(self.campaigns, self.insight))
+        self.groups = GroupStore(db)
+        self.privacy = PrivacyStore(db, parts=(self.campaigns, self.insight, self.groups))
 
     @classmethod
     async def open(cls, path: Path) -> Repository:
