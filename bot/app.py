@@ -25,7 +25,17 @@ from telegram.request import BaseRequest
 from bot.config import Settings
 from bot.connection import HandledBeforeConfirmed
 from bot.context import SERVICES_KEY, Services, utc_now
-from bot.handlers import admin, campaigns, dispatch, events, groups, lessons, profile, quiz
+from bot.handlers import (
+    admin,
+    campaigns,
+    dispatch,
+    events,
+    groups,
+    home,
+    lessons,
+    profile,
+    quiz,
+)
 from bot.handlers.groups import TelegramAdmins
 from bot.instrument import InstrumentedRequest, InstrumentedUpdateProcessor
 from bot.logs import redact
@@ -123,6 +133,7 @@ def build_application(
     events.register(app)
     lessons.register(app)
     groups.register(app)
+    home.register(app)
     dispatch.register(app)  # every button, routed by its action (bot/actions.py)
     if schedule_jobs:  # off in handler tests: they drive the jobs directly
         lessons.schedule(app)

@@ -19,6 +19,7 @@ from bot.render import Renderer
 from bot.services.campaigns import CampaignService
 from bot.services.content import ContentStore
 from bot.services.events import EventOutbox, EventService, EventTimer
+from bot.services.groups import GroupService
 from bot.services.lessons import LessonService
 from bot.services.people import PeopleService
 from bot.services.quiz import QuizService
@@ -78,6 +79,10 @@ class Services:
     @cached_property
     def staff(self) -> Staff:
         return Staff(self.repo, self.settings.owner_ids, self.admin_lookup, self.clock)
+
+    @cached_property
+    def groups(self) -> GroupService:
+        return GroupService(self.repo, self.staff, self.settings.default_language, self.clock)
 
     def event_service(self, outbox: EventOutbox, timer: EventTimer) -> EventService:
         """Group events talk to Telegram through the handlers' outbox and timer."""

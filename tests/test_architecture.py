@@ -116,7 +116,16 @@ def test_migrations_are_numbered_and_contiguous() -> None:
 
 
 def test_every_action_has_exactly_one_handler() -> None:
-    from bot.handlers import campaigns, dispatch, events, lessons, profile, quiz  # noqa: F401
+    from bot.handlers import (  # noqa: F401
+        campaigns,
+        dispatch,
+        events,
+        groups,
+        home,
+        lessons,
+        profile,
+        quiz,
+    )
 
     routes = dispatch.routes()
     assert set(routes) == set(REGISTRY.values())

@@ -20,6 +20,7 @@ from bot.actions import (
     LessonMenu,
     Mistakes,
     Next,
+    Open,
     Replace,
     Result,
     RetryMissed,
@@ -46,7 +47,7 @@ from bot.handlers.common import (
     reply,
 )
 from bot.handlers.dispatch import Press, on, refusal_key
-from bot.handlers.menu import COMMANDS, OWNER_COMMANDS
+from bot.handlers.menu import COMMANDS, OWNER_COMMANDS, home_view
 from bot.services.quiz import (
     Answered,
     MistakesView,
@@ -62,11 +63,11 @@ LETTERS = string.ascii_uppercase
 PRIVATE = filters.ChatType.PRIVATE
 PERSONAL_COMMANDS = (
     "start",
+    "menu",
     "quiz",
     "stats",
     "leaderboard",
     "settings",
-    "language",
     "mydata",
     "forget",
 )
@@ -321,11 +322,13 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         unknown_payload=bool(payload),
         banks=len(svc.content.catalog.banks),
     )
-    lessons = [
+    lessons: list[Button] = [
         (svc.render.label(lang, "lesson_btn_now"), LessonMenu("now")),
         (svc.render.label(lang, "lesson_btn_subscribe"), LessonMenu("sub")),
     ]
-    await who.message.reply_text(text, reply_markup=keyboard([*bank_rows(svc, lang), lessons]))
+    more: list[Button] = [(svc.render.label(lang, "menu_open"), Open("menu"))]
+    rows: list[list[Button]] = [*bank_rows(svc, lang), lessons, more]
+    await who.message.reply_text(text, reply_markup=keyboard(rows))
 
 
 async def reply_outcome(
@@ -358,7 +361,8 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         svc.render(
             lang, "help", private=private, commands=commands, owner=owner,
             owner_commands=owner_commands,
-        )
+        ),
+        reply_markup=home_view(svc, lang).markup if private else None,
     )  # fmt: skip
 
 
@@ -379,7 +383,8 @@ async def private_only(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if message is None:
         return
     svc = services(context)
-    lang = svc.settings.default_language
+    chat = update.effective_chat
+    lang = await svc.groups.language(chat.id) if chat else svc.settings.default_language
     link = Link(f"https://t.me/{context.bot.username}?start=group")
     await message.reply_text(
         svc.render(lang, "private_only"),

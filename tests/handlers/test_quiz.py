@@ -335,6 +335,7 @@ async def test_start_works_with_no_banks_loaded(
         assert [label for label, _ in empty.buttons(USER)] == [
             "📖 现在就看今天的课",
             "🔔 订阅每日一课",
+            "☰ 全部功能",
         ]
     finally:
         await empty.stop()
