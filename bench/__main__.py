@@ -20,6 +20,7 @@ from bench import (
     checker,
     content_load,
     event_burst,
+    join_latency,
     polling_confirm,
     storage_scale,
 )
@@ -48,6 +49,7 @@ def main() -> None:
     rows += storage_scale.measure(*((10_000, 500_000) if quick else ()))
     rows += campaign_report.measure(*((10_000, 500_000) if quick else ()))
     rows += asyncio.run(polling_confirm.measure())
+    rows += asyncio.run(join_latency.measure())
     print(f"machine: {machine()}")
     print_table(rows)
 
