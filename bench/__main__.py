@@ -20,6 +20,7 @@ from bench import (
     checker,
     content_load,
     event_burst,
+    join_latency,
     polling_confirm,
     question_stats,
     reply_latency,
@@ -54,6 +55,7 @@ def main() -> None:
     rows += question_stats.measure(*((10_000, 100_000) if quick else ()))
     rows += asyncio.run(polling_confirm.measure())
     rows += asyncio.run(scene_pictures.measure())
+    rows += asyncio.run(join_latency.measure())
     print(f"machine: {machine()}")
     print_table(rows)
 

@@ -28,7 +28,9 @@ from typing import Annotated, Any, ClassVar, TypeVar, get_args, get_origin, get_
 from typing_extensions import dataclass_transform
 
 from bot.domain.campaigns import PAYLOAD_PREFIX, join_payload, parse_payload
+from bot.domain.events import MAX_QUESTIONS, MAX_SECONDS
 from bot.domain.insight import AnswerRef, Origin, Reason
+from bot.domain.zones import ZONE_KEYS
 
 CALLBACK_DATA_BYTES = 64
 MAX_ID = 2**53 - 1
@@ -438,3 +440,56 @@ class SkipNote(Action):
 
     question: Annotated[str, Slug()]
     reason: ReasonCode
+
+
+# --- polish (issue 18): set-up by buttons, time zones, a group's language, the menu -----------
+
+
+@action("ewb")
+class SetupBank(Action):
+    """``/event_new`` set-up, step 1: the bank (only on the set-up's own message, by its host)."""
+
+    bank: BankId
+
+
+@action("ewq")
+class SetupQuestions(Action):
+    """Step 2: how many questions (one of the counts the message offers)."""
+
+    questions: Annotated[int, Max(MAX_QUESTIONS)]
+
+
+@action("ews")
+class SetupSeconds(Action):
+    """Step 3: seconds per question; the message becomes the lobby."""
+
+    seconds: Annotated[int, Max(MAX_SECONDS)]
+
+
+@action("ewx")
+class SetupCancel(Action):
+    """Cancel the set-up: nothing is opened."""
+
+
+@action("tz")
+class SetZone(Action):
+    """A time zone by its place (``bot.domain.zones``): private, or a group's by its managers."""
+
+    zone: Annotated[str, OneOf(*ZONE_KEYS)]
+
+
+@action("glan")
+class SetGroupLanguage(Action):
+    """The language a group's events and lessons speak (its admins, volunteers, operators)."""
+
+    language: Annotated[str, OneOf("zh", "en")]
+
+
+MENU_ITEMS = ("stats", "board", "lessons", "zone", "settings", "data", "forget", "campaign")
+
+
+@action("mn")
+class Open(Action):
+    """The menu of a citizen's features, by button: each opens what its command shows."""
+
+    what: Annotated[str, OneOf("menu", *MENU_ITEMS)]

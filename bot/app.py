@@ -35,6 +35,7 @@ from bot.handlers import (
     feedback,
     gate,
     groups,
+    home,
     lessons,
     profile,
     prompts,
@@ -142,6 +143,7 @@ def build_application(
     events.register(app)
     lessons.register(app)
     groups.register(app)
+    home.register(app)
     dispatch.register(app)  # every button, routed by its action (bot/actions.py)
     checker.register_fallback(app)  # last: a private command no handler took gets the menu
     if schedule_jobs:  # off in handler tests: they drive the jobs directly

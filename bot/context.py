@@ -20,6 +20,7 @@ from bot.services.campaigns import CampaignService
 from bot.services.checker import CheckerService
 from bot.services.content import ContentStore
 from bot.services.events import EventOutbox, EventService, EventTimer
+from bot.services.groups import GroupService
 from bot.services.insight import InsightService
 from bot.services.lessons import LessonService
 from bot.services.people import PeopleService
@@ -106,6 +107,10 @@ class Services:
     @cached_property
     def staff(self) -> Staff:
         return Staff(self.repo, self.settings.owner_ids, self.admin_lookup, self.clock)
+
+    @cached_property
+    def groups(self) -> GroupService:
+        return GroupService(self.repo, self.staff, self.settings.default_language, self.clock)
 
     def event_service(self, outbox: EventOutbox, timer: EventTimer) -> EventService:
         """Group events talk to Telegram through the handlers' outbox and timer."""

@@ -36,7 +36,7 @@ LOBBY_EDITS = 1
 COUNTDOWN_MESSAGES = 3
 """One "3" message, then edits to "2" and "1", one per second."""
 LEADERBOARD_MESSAGES = 1
-"""The live leaderboard is sent once before the first question, then only edited."""
+"""The live leaderboard: the countdown message becomes it (one edit), then only edited."""
 PER_QUESTION_MESSAGES = 3
 """Quiz poll + one result message (explanation, source, top 5) + one leaderboard edit."""
 CLOSING_MESSAGES = 2
@@ -460,3 +460,82 @@ def wait_before_skip(opened_at: datetime, now: datetime, min_seconds: int) -> in
     """
     left = min_seconds - (now - opened_at).total_seconds()
     return max(math.ceil(left), 0)
+
+
+# --------------------------------------------------------------------------- set-up by buttons
+# ``/event_new`` without arguments: a bank, then how many questions, then seconds per question.
+# Only settings that fit the group's message budget are offered.
+
+SETUP_QUESTIONS = (5, 10, 15, 20)
+SETUP_SECONDS = (10, 15, 20, 30, 45, 60)
+SETUP_MINUTES = 30
+"""A set-up left half-way is dropped after this long: a press on it then changes nothing."""
+
+
+class SetupStep(StrEnum):
+    BANK = "bank"
+    QUESTIONS = "questions"
+    SECONDS = "seconds"
+
+
+@dataclass(frozen=True, slots=True)
+class EventSetup:
+    """A ``/event_new`` in progress, tied to the one message that shows its buttons."""
+
+    chat_id: int
+    message_id: int
+    host_id: int
+    step: SetupStep
+    bank_id: str | None
+    questions: int | None
+    created_at: datetime
+
+    def expired(self, now: datetime) -> bool:
+        return now - self.created_at > timedelta(minutes=SETUP_MINUTES)
+
+
+def fits_budget(
+    questions: int,
+    seconds: int,
+    long_scenarios: int,
+    *,
+    pause_between: int = 5,
+    limit_per_minute: int = GROUP_MESSAGES_PER_MINUTE,
+) -> bool:
+    """Whether an event fits the budget wherever its ``long_scenarios`` questions are drawn.
+
+    A scenario too long for its poll is one more message; placed next to each other they make
+    the densest minute, so every run of ``k`` neighbouring positions is tried.
+    """
+    k = min(long_scenarios, questions)
+    return all(
+        plan_messages(
+            questions, seconds, pause_between=pause_between, scenario_positions=range(i, i + k)
+        ).peak_per_minute
+        <= limit_per_minute
+        for i in range(questions - k + 1)
+    )
+
+
+def seconds_choices(
+    questions: int, long_scenarios: int, *, pause_between: int = 5
+) -> tuple[int, ...]:
+    """The seconds per question the set-up offers for ``questions`` questions."""
+    return tuple(
+        s
+        for s in SETUP_SECONDS
+        if fits_budget(questions, s, long_scenarios, pause_between=pause_between)
+    )
+
+
+def question_choices(
+    available: int, long_scenarios: int, *, pause_between: int = 5
+) -> tuple[int, ...]:
+    """The question counts the set-up offers: the usual ones the bank can fill (or all it has,
+    when that is fewer), each with at least one time per question that fits the budget."""
+    counts = [n for n in SETUP_QUESTIONS if n <= available]
+    if not counts and available >= MIN_QUESTIONS:
+        counts = [min(available, MAX_QUESTIONS)]
+    return tuple(
+        n for n in counts if seconds_choices(n, long_scenarios, pause_between=pause_between)
+    )

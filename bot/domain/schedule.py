@@ -45,6 +45,19 @@ def allowed_time(t: time, quiet: QuietHours) -> bool:
     return not quiet.contains(t)
 
 
+def example_times(lesson_time: time, quiet: QuietHours) -> tuple[time, time]:
+    """Two times ``/subscribe`` accepts, for the examples the bot gives: ``LESSON_TIME`` and
+    another one, the first half hour after quiet hours end that is allowed (a morning time
+    with the usual 22:00-08:00). Computed, never written down, so every example works."""
+    start = quiet.end.hour * 60 + quiet.end.minute
+    for step in range(1, 49):
+        minutes = (start + 30 * step) % (24 * 60)
+        candidate = time(minutes // 60, minutes % 60)
+        if candidate != lesson_time and allowed_time(candidate, quiet):
+            return lesson_time, candidate
+    return lesson_time, lesson_time  # quiet all day but LESSON_TIME: config refuses that
+
+
 def _require_aware(now_utc: datetime) -> None:
     if now_utc.tzinfo is None or now_utc.utcoffset() is None:
         raise ValueError("now_utc must be timezone-aware")

@@ -118,12 +118,18 @@ class BotApiError(Exception):
     """A Bot API failure exactly as Telegram reports it (``ok: false``)."""
 
     def __init__(
-        self, error_code: int, description: str, *, retry_after: int | None = None
+        self,
+        error_code: int,
+        description: str,
+        *,
+        retry_after: int | None = None,
+        migrate_to_chat_id: int | None = None,
     ) -> None:
         super().__init__(description)
         self.error_code = error_code
         self.description = description
         self.retry_after = retry_after
+        self.migrate_to_chat_id = migrate_to_chat_id
 
     def to_response(self) -> JSONDict:
         """The JSON body Telegram sends, ready for an HTTP response or a fake request."""
@@ -134,6 +140,8 @@ class BotApiError(Exception):
         }
         if self.retry_after is not None:
             body["parameters"] = {"retry_after": self.retry_after}
+        if self.migrate_to_chat_id is not None:
+            body["parameters"] = {"migrate_to_chat_id": self.migrate_to_chat_id}
         return body
 
 
@@ -210,6 +218,7 @@ class ChatState:
     bot_is_member: bool = True
     bot_is_admin: bool = False
     next_message_id: int = 1
+    migrated_to: int | None = None  # the supergroup this group became (migrate_group)
 
     def to_dict(self) -> JSONDict:
         data: JSONDict = {"id": self.id, "type": self.type}
@@ -276,6 +285,7 @@ class StoredMessage:
     document: StoredFile | None = None
     reply_to_message_id: int | None = None
     edit_date: int | None = None
+    service: JSONDict = field(default_factory=dict)  # e.g. migrate_to_chat_id
 
     @property
     def inline_keyboard(self) -> list[list[JSONDict]]:
@@ -678,6 +688,12 @@ class BotApiEmulator:
             chat = self._private_chat(self.users[chat_id])
         if chat is None:
             raise _bad("chat not found")
+        if chat.migrated_to is not None:
+            raise BotApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                migrate_to_chat_id=chat.migrated_to,
+            )
         return chat
 
     def _private_chat(self, user: UserState) -> ChatState:
@@ -727,6 +743,7 @@ class BotApiEmulator:
             data["poll"] = self.polls[message.poll_id].to_dict()
         if message.reply_markup is not None and "inline_keyboard" in message.reply_markup:
             data["reply_markup"] = message.reply_markup
+        data.update(message.service)
         if with_reply and message.reply_to_message_id is not None:
             replied = self._message(chat, message.reply_to_message_id)
             if replied is not None:
@@ -1502,6 +1519,32 @@ class BotApiEmulator:
             bot_is_admin=bot_is_admin,
         )
         return chat_id
+
+    def migrate_group(self, chat_id: int) -> int:
+        """A group becomes a supergroup (as Telegram does when it grows or an admin changes
+        certain settings): a new chat id with the same people; the bot's calls to the old id
+        fail with ``migrate_to_chat_id``; both chats get the service message. Returns the new id.
+        """
+        old = self._sim_chat(chat_id)
+        if old.type != "group" or old.migrated_to is not None:
+            raise ValueError(f"chat {chat_id} is not a group that can be upgraded")
+        new_id = self.add_group(
+            old.title or "",
+            members=old.members,
+            admins=old.admins,
+            owner_id=old.owner_id,
+            bot_is_admin=old.bot_is_admin,
+            bot_is_member=old.bot_is_member,
+        )
+        old.migrated_to = new_id
+        actor = old.owner_id or self.bot.id
+        for chat, field_name, value in (
+            (old, "migrate_to_chat_id", new_id),
+            (self.chats[new_id], "migrate_from_chat_id", old.id),
+        ):
+            message = self._store(chat, actor, service={field_name: value})
+            self._push("message", self.message_json(message))
+        return new_id
 
     def user_sends(
         self,

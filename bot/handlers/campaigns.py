@@ -26,7 +26,6 @@ from bot.actions import (
     LessonMenu,
     ShowCampaign,
     StartAttempt,
-    decode,
 )
 from bot.campaign_render import (
     CertificateView,
@@ -47,7 +46,7 @@ from bot.handlers.campaign_views import (
     share_link,
     status_view,
 )
-from bot.handlers.common import Button, View, edit, from_person, keyboard, reply
+from bot.handlers.common import Button, View, edit, from_person, keyboard, offers, reply
 from bot.handlers.dispatch import Press, on
 from bot.handlers.quiz import bank_rows, private_only, send_shown
 from bot.ratelimit import Priority, priority
@@ -139,17 +138,6 @@ async def send_statuses(
         await message.reply_text(svc.render(lang, "campaign_none"))
     for status in statuses:
         await reply(message, status_view(svc, lang, status))
-
-
-def offers(message: Message, action: Action) -> bool:
-    """Whether the message itself shows this button. Telegram sends the message with the
-    press, but the callback data comes from the client and may be forged."""
-    markup = message.reply_markup
-    buttons = [b for row in markup.inline_keyboard for b in row] if markup else []
-    return any(
-        decode(b.callback_data if isinstance(b.callback_data, str) else None) == action
-        for b in buttons
-    )
 
 
 async def guarded(press: Press, action: Action) -> tuple[Message, str] | None:

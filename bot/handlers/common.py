@@ -12,7 +12,7 @@ from telegram import User as TgUser
 from telegram.error import BadRequest
 from telegram.ext import CallbackContext
 
-from bot.actions import Action
+from bot.actions import Action, decode
 from bot.context import Services, services
 from bot.domain.limits import ITEM_TEXT, fit_items, shorten
 from bot.domain.people import User
@@ -125,7 +125,8 @@ async def private_only(update: Update, context: CallbackContext[Any, Any, Any, A
     if message is None:
         return
     svc = services(context)
-    lang = svc.settings.default_language
+    chat = update.effective_chat
+    lang = await svc.groups.language(chat.id) if chat else svc.settings.default_language
     link = Link(f"https://t.me/{context.bot.username}?start=group")
     await message.reply_text(
         svc.render(lang, "private_only"),
@@ -157,3 +158,14 @@ async def edit_markup(message: Message, markup: InlineKeyboardMarkup | None) -> 
     except BadRequest as exc:
         if not is_not_modified(exc):
             raise
+
+
+def offers(message: Message, action: Action) -> bool:
+    """Whether the message itself shows this button. Telegram sends the message with the
+    press, but the callback data comes from the client and may be forged."""
+    markup = message.reply_markup
+    buttons = [b for row in markup.inline_keyboard for b in row] if markup else []
+    return any(
+        decode(b.callback_data if isinstance(b.callback_data, str) else None) == action
+        for b in buttons
+    )

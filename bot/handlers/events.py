@@ -9,13 +9,21 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import Bot, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.constants import ChatType, PollType
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TimedOut,
+)
 from telegram.ext import (
     Application,
     CallbackContext,
@@ -26,7 +34,7 @@ from telegram.ext import (
 )
 
 from bot import charts
-from bot.actions import Join, SpeedBonus
+from bot.actions import Join, SetupBank, SetupCancel, SetupQuestions, SetupSeconds, SpeedBonus
 from bot.context import Services, services
 from bot.domain.args import number
 from bot.domain.content import Bank, Question
@@ -37,19 +45,31 @@ from bot.domain.events import (
     MIN_SECONDS,
     Event,
     EventStatus,
+    SetupStep,
 )
 from bot.domain.insight import AnswerRef
 from bot.domain.insight import Origin as AnswerOrigin
 from bot.domain.limits import CAPTION, GROUP_MESSAGES_PER_MINUTE, POLL_QUESTION, shorten, tg_len
-from bot.handlers.common import Link, display_name, is_not_modified, keyboard, reply_list
+from bot.event_report import results_workbook
+from bot.handlers.common import (
+    Button,
+    Link,
+    View,
+    display_name,
+    is_not_modified,
+    keyboard,
+    reply_list,
+)
 from bot.handlers.dispatch import Press, on
 from bot.handlers.feedback import report_link
 from bot.handlers.pictures import scenario_text, send_scene, visible_len
 from bot.ratelimit import Priority, priority
+from bot.services.event_setup import EventSetupService, SetupPick, SetupRefusal, SetupView
 from bot.services.events import (
     Board,
     BudgetRefused,
     ChatGone,
+    EventService,
     FinalResults,
     QuestionResult,
     Refusal,
@@ -65,6 +85,7 @@ log = logging.getLogger(__name__)
 PTBApp = Application[Any, Any, Any, Any, Any, Any]
 RUNTIME_KEY = "events"
 RETRY_SECONDS = 5.0
+T = TypeVar("T")
 EVENT_COMMANDS = ("event_new", "event_start", "event_next", "event_pause", "event_resume")
 
 
@@ -87,27 +108,49 @@ class TelegramOutbox:
         assert isinstance(found, Services)
         return found
 
-    async def _send(self, event: Event, text: str, markup: Any = None) -> int:
+    async def _moved(self, old_chat_id: int, new_chat_id: int) -> None:
+        """The group became a supergroup (Telegram said so on a send): move it first."""
+        await runtime(self.app).service.move_chat(old_chat_id, new_chat_id, self.svc.clock())
+
+    async def _to_group(self, chat_id: int, send: Callable[[int], Awaitable[T]]) -> T:
+        """Send to a group; one that became a supergroup is moved and sent to there."""
         try:
-            sent = await self.bot.send_message(event.chat_id, text, reply_markup=markup)
+            try:
+                return await send(chat_id)
+            except ChatMigrated as exc:
+                await self._moved(chat_id, exc.new_chat_id)
+                return await send(exc.new_chat_id)
         except Forbidden as exc:
             raise ChatGone(exc.message) from exc
         except BadRequest as exc:
             if "chat not found" in exc.message.lower():
                 raise ChatGone(exc.message) from exc
             raise
-        return sent.message_id
+
+    async def _send(self, event: Event, text: str, markup: Any = None) -> int:
+        return await self._send_to(event.chat_id, text, markup)
+
+    async def _send_to(self, chat_id: int, text: str, markup: Any = None) -> int:
+        async def send(target: int) -> Message:
+            return await self.bot.send_message(target, text, reply_markup=markup)
+
+        return (await self._to_group(chat_id, send)).message_id
 
     async def _edit(self, event: Event, message_id: int, text: str, markup: Any = None) -> None:
+        await self._edit_in(event.chat_id, message_id, text, markup)
+
+    async def _edit_in(self, chat_id: int, message_id: int, text: str, markup: Any = None) -> None:
         try:
             await self.bot.edit_message_text(
-                text, chat_id=event.chat_id, message_id=message_id, reply_markup=markup
+                text, chat_id=chat_id, message_id=message_id, reply_markup=markup
             )
+        except ChatMigrated as exc:  # the message stayed behind; the move shows a new one
+            await self._moved(chat_id, exc.new_chat_id)
         except Forbidden as exc:
             raise ChatGone(exc.message) from exc
         except BadRequest as exc:  # not modified, or deleted by an admin: nothing to fix
             if not is_not_modified(exc):
-                log.info("event %s: could not edit message %s: %s", event.id, message_id, exc)
+                log.info("chat %s: could not edit message %s: %s", chat_id, message_id, exc)
 
     async def lobby(
         self, event: Event, bank: Bank | None, participants: int, message_id: int | None
@@ -142,6 +185,13 @@ class TelegramOutbox:
         if message_id is None:
             return await self._send(event, text)
         await self._edit(event, message_id, text)
+        return message_id
+
+    async def setup(self, view: SetupView, message_id: int | None) -> int:
+        shown = setup_view(self.svc, view)
+        if message_id is None:
+            return await self._send_to(view.chat_id, shown.text, shown.markup)
+        await self._edit_in(view.chat_id, message_id, shown.text, shown.markup)
         return message_id
 
     async def board(self, event: Event, board: Board, message_id: int | None) -> int:
@@ -202,9 +252,10 @@ class TelegramOutbox:
         correct: list[Any] = [  # PTB types the ids as Literal[0..11]
             i for i, bank_index in enumerate(order) if question.options[bank_index].correct
         ]
-        try:
-            sent = await self.bot.send_poll(
-                event.chat_id,
+
+        async def send(chat_id: int) -> Message:
+            return await self.bot.send_poll(
+                chat_id,
                 title,
                 [html.escape(question.options[i].text.get(lang), quote=False) for i in order],
                 type=PollType.QUIZ,
@@ -216,8 +267,8 @@ class TelegramOutbox:
                 ),
                 open_period=event.seconds,
             )
-        except Forbidden as exc:
-            raise ChatGone(exc.message) from exc
+
+        sent = await self._to_group(event.chat_id, send)
         assert sent.poll is not None
         return SentPoll(sent.message_id, sent.poll.id)
 
@@ -241,6 +292,8 @@ class TelegramOutbox:
     async def stop_poll(self, event: Event, message_id: int) -> None:
         try:
             await self.bot.stop_poll(event.chat_id, message_id)
+        except ChatMigrated as exc:  # it closes at its open_period; the move goes on
+            await self._moved(event.chat_id, exc.new_chat_id)
         except Forbidden as exc:
             raise ChatGone(exc.message) from exc
         except BadRequest as exc:  # Telegram closed it already at open_period: fine
@@ -304,14 +357,15 @@ class TelegramOutbox:
         png = await asyncio.to_thread(self.picture, results)
         if png is None:
             return
-        try:
-            await self.bot.send_photo(
-                event.chat_id,
+
+        async def send(chat_id: int) -> Message:
+            return await self.bot.send_photo(
+                chat_id,
                 InputFile(png, filename=f"event-{event.id}.png"),
                 caption=render.label(event.language, "event_photo_caption"),
             )
-        except Forbidden as exc:
-            raise ChatGone(exc.message) from exc
+
+        await self._to_group(event.chat_id, send)
 
     def picture(self, results: FinalResults) -> bytes | None:
         """The results PNG, or None (logged) if it cannot be drawn: the podium is enough."""
@@ -347,28 +401,63 @@ class TelegramOutbox:
             return None
 
     async def report(
-        self, user_id: int, results: FinalResults, filename: str, data: bytes
+        self, user_id: int, results: FinalResults, language: str, *, as_csv: bool
     ) -> bool:
         event = results.event
-        results_caption = self.svc.render(
-            event.language,
+        caption = self.svc.render(
+            language,
             "event_report_caption",
-            bank=self._bank_title(event),
+            bank=self._bank_title(event, language),
             date=_local_date(self.svc, event),
             participants=results.participants,
+            csv=as_csv,
         )
+        if as_csv:
+            filename, data = EventService.report_csv(results)
+        else:
+            data = await asyncio.to_thread(results_workbook, results, self.svc.render, language)
+            filename = f"event-{event.id}.xlsx"
         try:
             await self.bot.send_document(
-                user_id, InputFile(data, filename=filename), caption=results_caption
+                user_id, InputFile(data, filename=filename), caption=caption
             )
         except (Forbidden, BadRequest) as exc:  # never started the bot, or blocked it
             log.info("event %s: the report could not be sent privately: %s", event.id, exc)
             return False
         return True
 
-    def _bank_title(self, event: Event) -> str:
+    def _bank_title(self, event: Event, language: str) -> str:
         bank = self.svc.content.catalog.banks.get(event.bank_id)
-        return bank.title.get(event.language) if bank else event.bank_id
+        return bank.title.get(language) if bank else event.bank_id
+
+
+def setup_view(svc: Services, view: SetupView) -> View:
+    """The ``/event_new`` set-up message: the step, what is chosen so far, the choices."""
+    lang, label = view.language, svc.render.label
+    if view.step == "refused" and isinstance(view.refusal, Refusal):
+        return View(svc.render(lang, "event_refused", reason=view.refusal.value))
+    if view.step == "budget" and isinstance(view.refusal, BudgetRefused):
+        bank = view.bank.id if view.bank else None
+        return View(budget_text(svc, lang, view.refusal, bank))
+    text = svc.render(
+        lang,
+        "event_setup",
+        step=view.step,
+        bank=view.bank.title.get(lang) if view.bank else None,
+        questions=view.questions,
+    )
+    rows: list[list[Button]] = [[(b.title.get(lang), SetupBank(b.id))] for b in view.banks]
+    if view.step == SetupStep.QUESTIONS:
+        rows.append(
+            [(label(lang, "event_setup_questions", n), SetupQuestions(n)) for n in view.numbers]
+        )
+    elif view.step == SetupStep.SECONDS:
+        rows.append(
+            [(label(lang, "event_setup_seconds", n), SetupSeconds(n)) for n in view.numbers]
+        )
+    if isinstance(view.step, SetupStep):
+        rows.append([(label(lang, "event_setup_cancel"), SetupCancel())])
+    return View(text, keyboard(rows))
 
 
 def _local_date(svc: Services, event: Event) -> str:
@@ -410,6 +499,7 @@ class EventRuntime:
         self.svc = svc
         self.timer = JobTimer(app.job_queue)
         self.service = svc.event_service(TelegramOutbox(app), self.timer)
+        self.setup = EventSetupService(self.service)
 
 
 def runtime(app: PTBApp) -> EventRuntime:
@@ -470,31 +560,51 @@ async def _resume(rt: EventRuntime) -> list[int]:
 # --- commands -------------------------------------------------------------------------------
 
 
-def _lang(svc: Services) -> str:
+async def chat_language(svc: Services, update: Update) -> str:
+    """A group's chosen language (``/language`` there), else the default; in a private chat
+    the person's."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is not None and chat.type != ChatType.PRIVATE:
+        return await svc.groups.language(chat.id)
+    if user is not None:
+        return await svc.people.language_of(user.id, user.language_code)
     return svc.settings.default_language
 
 
-async def _group_guard(
-    update: Update, context: ContextTypes.DEFAULT_TYPE
-) -> tuple[Message, int, EventRuntime] | None:
-    """The message and chat of an event command from someone allowed; replies otherwise."""
+@dataclass(frozen=True, slots=True)
+class GroupCommand:
+    """An event command from someone allowed, in a group: where to reply, in which language."""
+
+    message: Message
+    chat_id: int
+    user_id: int
+    rt: EventRuntime
+    lang: str
+
+    @property
+    def svc(self) -> Services:
+        return self.rt.svc
+
+    async def reply(self, template: str, **context: Any) -> None:
+        await self.message.reply_text(self.svc.render(self.lang, template, **context))
+
+
+async def _group_guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> GroupCommand | None:
+    """The command, when it came from someone allowed in a group; replies otherwise."""
     message, chat, user = update.effective_message, update.effective_chat, update.effective_user
     if message is None or chat is None or user is None:
         return None
     svc = services(context)
+    lang = await chat_language(svc, update)
     if chat.type == ChatType.PRIVATE:
-        await message.reply_text(svc.render(_lang(svc), "event_group_only"))
+        await message.reply_text(svc.render(lang, "event_group_only"))
         return None
     if chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
         return None
     if not await svc.staff.may_manage(chat.id, user.id):
-        await message.reply_text(svc.render(_lang(svc), "event_refused", reason="not_allowed"))
+        await message.reply_text(svc.render(lang, "event_refused", reason="not_allowed"))
         return None
-    return message, chat.id, runtime(context.application)
-
-
-async def _refused(message: Message, svc: Services, reason: str) -> None:
-    await message.reply_text(svc.render(_lang(svc), "event_refused", reason=reason))
+    return GroupCommand(message, chat.id, user.id, runtime(context.application), lang)
 
 
 def usage_text(svc: Services, lang: str, reason: str) -> str:
@@ -513,140 +623,145 @@ def usage_text(svc: Services, lang: str, reason: str) -> str:
 
 
 async def event_new(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    guarded = await _group_guard(update, context)
-    if guarded is None or update.effective_user is None:
+    """``/event_new``: buttons (bank, questions, seconds) without arguments; typed arguments
+    open the lobby at once."""
+    cmd = await _group_guard(update, context)
+    if cmd is None:
         return
-    message, chat_id, rt = guarded
-    svc, lang = rt.svc, _lang(rt.svc)
-    parsed = parse_event_args(context.args or [], list(svc.content.catalog.banks))
+    svc, rt = cmd.svc, cmd.rt
+    if not context.args:
+        opened = await _guarded_send(
+            rt.setup.open(cmd.chat_id, cmd.user_id, cmd.lang, svc.clock())
+        )
+        if isinstance(opened, Refusal):
+            await cmd.reply("event_refused", reason=opened.value)
+        return
+    parsed = parse_event_args(context.args, list(svc.content.catalog.banks))
     if isinstance(parsed, str):
-        await message.reply_text(usage_text(svc, lang, parsed))
+        await cmd.message.reply_text(usage_text(svc, cmd.lang, parsed))
         return
     bank_id, questions, seconds = parsed
-    try:
-        outcome = await rt.service.create(
-            chat_id=chat_id,
-            host_id=update.effective_user.id,
+    outcome = await _guarded_send(
+        rt.service.create(
+            chat_id=cmd.chat_id,
+            host_id=cmd.user_id,
             bank_id=bank_id,
             questions=questions,
             seconds=seconds,
-            language=lang,
+            language=cmd.lang,
             now=svc.clock(),
         )
-    except ChatGone:
-        return
-    await _created(message, svc, lang, outcome, bank_id)
-
-
-async def _created(
-    message: Message, svc: Services, lang: str, outcome: object, bank_id: str | None
-) -> None:
+    )
     if isinstance(outcome, Refusal):
-        await _refused(message, svc, outcome.value)
+        await cmd.reply("event_refused", reason=outcome.value)
     elif isinstance(outcome, BudgetRefused):
-        text = svc.render(
-            lang,
-            "event_budget",
-            limit=GROUP_MESSAGES_PER_MINUTE,
-            questions=outcome.questions,
-            seconds=outcome.seconds,
-            peak=outcome.check.peak_per_minute,
-            min_seconds=outcome.check.min_seconds,
-            bank=bank_id or "",
-        )
-        await message.reply_text(text)
+        await cmd.message.reply_text(budget_text(svc, cmd.lang, outcome, bank_id))
+
+
+async def _guarded_send(step: Awaitable[T]) -> T | None:
+    """A step that posts in the group; None when the bot can no longer post there."""
+    try:
+        return await step
+    except ChatGone:
+        return None
+
+
+def budget_text(svc: Services, lang: str, outcome: BudgetRefused, bank_id: str | None) -> str:
+    return svc.render(
+        lang,
+        "event_budget",
+        limit=GROUP_MESSAGES_PER_MINUTE,
+        questions=outcome.questions,
+        seconds=outcome.seconds,
+        peak=outcome.check.peak_per_minute,
+        min_seconds=outcome.check.min_seconds,
+        bank=bank_id or "",
+    )
 
 
 async def event_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    guarded = await _group_guard(update, context)
-    if guarded is None:
+    cmd = await _group_guard(update, context)
+    if cmd is None:
         return
-    message, chat_id, rt = guarded
-    outcome = await rt.service.start(chat_id, rt.svc.clock())
+    outcome = await cmd.rt.service.start(cmd.chat_id, cmd.svc.clock())
     if isinstance(outcome, Refusal):
-        await _refused(message, rt.svc, outcome.value)
+        await cmd.reply("event_refused", reason=outcome.value)
 
 
 async def event_next(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    guarded = await _group_guard(update, context)
-    if guarded is None:
+    cmd = await _group_guard(update, context)
+    if cmd is None:
         return
-    message, chat_id, rt = guarded
-    outcome = await rt.service.skip(chat_id, rt.svc.clock())
+    outcome = await cmd.rt.service.skip(cmd.chat_id, cmd.svc.clock())
     if isinstance(outcome, Refusal):
-        await _refused(message, rt.svc, outcome.value)
+        await cmd.reply("event_refused", reason=outcome.value)
     elif isinstance(outcome, SkipRefused):
-        text = rt.svc.render(
-            _lang(rt.svc), "event_control", action="skip_wait", seconds=outcome.wait_seconds
-        )
-        await message.reply_text(text)
+        await cmd.reply("event_control", action="skip_wait", seconds=outcome.wait_seconds)
 
 
 async def event_pause(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    guarded = await _group_guard(update, context)
-    if guarded is None:
+    cmd = await _group_guard(update, context)
+    if cmd is None:
         return
-    message, chat_id, rt = guarded
-    outcome = await rt.service.pause(chat_id, rt.svc.clock())
+    outcome = await cmd.rt.service.pause(cmd.chat_id, cmd.svc.clock())
     if isinstance(outcome, Refusal):
-        await _refused(message, rt.svc, outcome.value)
+        await cmd.reply("event_refused", reason=outcome.value)
         return
-    text = rt.svc.render(_lang(rt.svc), "event_control", action="paused", open=outcome[1])
-    await message.reply_text(text)
+    await cmd.reply("event_control", action="paused", open=outcome[1])
 
 
 async def event_resume(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    guarded = await _group_guard(update, context)
-    if guarded is None:
+    cmd = await _group_guard(update, context)
+    if cmd is None:
         return
-    message, chat_id, rt = guarded
 
     async def announce() -> None:  # said before the next poll goes out
-        text = rt.svc.render(_lang(rt.svc), "event_control", action="resumed")
-        await message.reply_text(text)
+        await cmd.reply("event_control", action="resumed")
 
-    outcome = await rt.service.resume(chat_id, rt.svc.clock(), before=announce)
+    outcome = await cmd.rt.service.resume(cmd.chat_id, cmd.svc.clock(), before=announce)
     if isinstance(outcome, Refusal):
-        await _refused(message, rt.svc, outcome.value)
+        await cmd.reply("event_refused", reason=outcome.value)
 
 
 async def event_stop(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    guarded = await _group_guard(update, context)
-    if guarded is None:
+    cmd = await _group_guard(update, context)
+    if cmd is None:
         return
-    message, chat_id, rt = guarded
-    outcome = await rt.service.stop(chat_id, rt.svc.clock())
+    outcome = await cmd.rt.service.stop(cmd.chat_id, cmd.svc.clock())
     if isinstance(outcome, Refusal):
-        await _refused(message, rt.svc, outcome.value)
+        await cmd.reply("event_refused", reason=outcome.value)
     elif not outcome[1]:
-        text = rt.svc.render(_lang(rt.svc), "event_control", action="cancelled")
-        await message.reply_text(text)
+        await cmd.reply("event_control", action="cancelled")
 
 
 async def event_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """In a group: the results of its last event, privately to the person who asks. In
-    private: the newest event they hosted or may see (``/event_report <id>`` picks one)."""
+    private: the newest event they hosted or may see (``/event_report <id>`` picks one).
+    The file is a workbook; ``csv`` asks for the CSV instead."""
     message, chat, user = update.effective_message, update.effective_chat, update.effective_user
     if message is None or chat is None or user is None:
         return
     rt = runtime(context.application)
-    svc, lang = rt.svc, _lang(rt.svc)
+    svc, lang = rt.svc, await chat_language(rt.svc, update)
     private = chat.type == ChatType.PRIVATE
-    wanted = parse_event_id(context.args or []) if private else None
-    if wanted is False:
+    wanted = parse_report_args(context.args or [], private=private)
+    if wanted is None:
         await message.reply_text(svc.render(lang, "event_report", outcome="usage"))
         return
-    found = await rt.service.report_for(user.id, None if private else chat.id, wanted)
+    found = await rt.service.report_for(user.id, None if private else chat.id, wanted.event_id)
     if isinstance(found, ReportRefusal):
         await message.reply_text(svc.render(lang, "event_report", outcome=found.value))
         return
-    sent = await rt.service.send_report(found, user.id)
-    if private:
-        return
+    sent = await rt.service.send_report(found, user.id, as_csv=wanted.csv)
+    if not private:
+        await _report_sent(message, svc, lang, sent, context.bot.username)
+
+
+async def _report_sent(message: Message, svc: Services, lang: str, sent: bool, bot: str) -> None:
     if sent:
         await message.reply_text(svc.render(lang, "event_report", outcome="sent"))
         return
-    link = Link(f"https://t.me/{context.bot.username}")
+    link = Link(f"https://t.me/{bot}")
     await message.reply_text(
         svc.render(lang, "event_report", outcome="start_bot"),
         reply_markup=keyboard([[(svc.render.label(lang, "open_private"), link)]]),
@@ -659,7 +774,7 @@ async def volunteer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message is None or user is None:
         return
     rt = runtime(context.application)
-    svc, lang = rt.svc, _lang(rt.svc)
+    svc, lang = rt.svc, await chat_language(rt.svc, update)
     replied = message.reply_to_message.from_user if message.reply_to_message else None
     by_reply = (replied.id, display_name(replied)) if replied and not replied.is_bot else None
     action, target = parse_volunteer_args(context.args or [], by_reply)
@@ -681,12 +796,22 @@ async def volunteer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await message.reply_text(text)
 
 
-def parse_event_id(args: list[str]) -> int | bool | None:
-    """``/event_report [id]``: the id, None without one, False for anything else."""
-    if not args:
-        return None
-    found = number(args[0], 15) if len(args) == 1 else None
-    return False if found is None else found
+@dataclass(frozen=True, slots=True)
+class ReportArgs:
+    event_id: int | None  # private chat only: a chosen event
+    csv: bool
+
+
+def parse_report_args(args: list[str], *, private: bool) -> ReportArgs | None:
+    """``/event_report [id] [csv]`` (the id in private chat only); None for anything else."""
+    rest = list(args)
+    as_csv = bool(rest) and rest[-1].lower() == "csv"
+    if as_csv:
+        rest.pop()
+    if not rest:
+        return ReportArgs(None, as_csv)
+    found = number(rest[0], 15) if private and len(rest) == 1 else None
+    return None if found is None else ReportArgs(found, as_csv)
 
 
 def parse_volunteer_args(
@@ -728,11 +853,13 @@ async def join(press: Press, action: Join) -> None:
     rt = runtime(press.application)
     name = display_name(press.tg_user)
     joined = await rt.service.join(press.origin, action.event, name, rt.svc.clock())
-    lang = _lang(rt.svc)
     if joined is None:
-        await press.toast(lang, "event_toast_stale")
+        await press.toast(await rt.svc.groups.language(press.origin.chat_id), "event_toast_stale")
         return
-    await press.toast(lang, "event_toast_joined" if joined[1] else "event_toast_already_joined")
+    event, new = joined  # the lobby's count is edited by the timer, after this pop-up
+    await press.toast(
+        event.language, "event_toast_joined" if new else "event_toast_already_joined"
+    )
 
 
 @on(SpeedBonus)
@@ -740,12 +867,45 @@ async def speed_bonus(press: Press, action: SpeedBonus) -> None:
     """The lobby's speed-bonus switch, for the people who may run events in the group."""
     rt = runtime(press.application)
     outcome = await rt.service.set_bonus(press.origin, action.event, action.on, rt.svc.clock())
-    lang = _lang(rt.svc)
+    lang = await rt.svc.groups.language(press.origin.chat_id)
     if outcome is None or outcome is False:
         key = "event_toast_stale" if outcome is None else "event_toast_not_allowed"
         await press.toast(lang, key)
         return
     await press.toast(lang, "event_toast_bonus_on" if action.on else "event_toast_bonus_off")
+
+
+@on(SetupBank)
+async def setup_bank(press: Press, action: SetupBank) -> None:
+    await _setup_press(press, SetupPick(SetupStep.BANK, bank_id=action.bank))
+
+
+@on(SetupQuestions)
+async def setup_questions(press: Press, action: SetupQuestions) -> None:
+    await _setup_press(press, SetupPick(SetupStep.QUESTIONS, number=action.questions))
+
+
+@on(SetupSeconds)
+async def setup_seconds(press: Press, action: SetupSeconds) -> None:
+    await _setup_press(press, SetupPick(SetupStep.SECONDS, number=action.seconds))
+
+
+@on(SetupCancel)
+async def setup_cancel(press: Press, action: SetupCancel) -> None:
+    await _setup_press(press, SetupPick(None))
+
+
+async def _setup_press(press: Press, pick: SetupPick) -> None:
+    """A press on the ``/event_new`` set-up: only its host, on that message, at that step;
+    anyone else gets a toast and nothing changes."""
+    rt = runtime(press.application)
+    lang = await rt.svc.groups.language(press.origin.chat_id)
+    try:
+        outcome = await rt.setup.press(press.origin, pick, lang, rt.svc.clock())
+    except ChatGone:
+        return
+    if isinstance(outcome, SetupRefusal):
+        await press.toast(lang, f"event_setup_toast_{outcome.value}")
 
 
 async def on_poll_answer(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

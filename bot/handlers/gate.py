@@ -3,8 +3,10 @@
 With privacy mode Telegram already sends a bot little from groups, but a bot that is an
 administrator (or whose privacy mode is off) gets every message. None of those reach a handler:
 this gate runs first (handler group ``GATE_GROUP``) and stops every message in a group or
-channel that is not a command for this bot (``/cmd`` or ``/cmd@this_bot``). Button presses,
-poll answers and member changes are not messages and pass untouched.
+channel that is not a command for this bot (``/cmd`` or ``/cmd@this_bot``), except the service
+message that tells of the group's new id (``migrate_to_chat_id``/``migrate_from_chat_id``,
+handled in ``groups.on_migrate``). Button presses, poll answers and member changes are not
+messages and pass untouched.
 """
 
 from __future__ import annotations
@@ -39,10 +41,15 @@ def addressed_command(message: Message) -> bool:
 
 
 class GroupChatter(filters.MessageFilter):
-    """A message in a group or channel that is not a command addressed to this bot."""
+    """A message in a group or channel that is not a command addressed to this bot (nor
+    the service message of a move to a new chat id)."""
 
     def filter(self, message: Message) -> bool:
-        return message.chat.type != ChatType.PRIVATE and not addressed_command(message)
+        if message.chat.type == ChatType.PRIVATE:
+            return False
+        if message.migrate_to_chat_id or message.migrate_from_chat_id:
+            return False
+        return not addressed_command(message)
 
 
 async def ignore(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

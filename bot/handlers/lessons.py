@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from datetime import time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from telegram import Bot, Message, Update
 from telegram.constants import ChatType
@@ -27,12 +28,29 @@ from telegram.ext import (
     filters,
 )
 
-from bot.actions import ChooseBank, LessonAnswer, LessonMenu, LessonSubmit, LessonToggle
+from bot.actions import (
+    ChooseBank,
+    LessonAnswer,
+    LessonMenu,
+    LessonSubmit,
+    LessonToggle,
+    SetZone,
+)
 from bot.context import Services, services
 from bot.domain.content import Question, QuestionType
 from bot.domain.insight import AnswerRef, Origin
-from bot.domain.schedule import ChatKind, format_hhmm, parse_hhmm
-from bot.handlers.common import Button, Link, View, edit, edit_markup, from_operator, keyboard
+from bot.domain.schedule import ChatKind, example_times, format_hhmm, parse_hhmm
+from bot.domain.zones import ZONE_CHOICES, choice_for, offset_label, zone_choice
+from bot.handlers.common import (
+    Button,
+    Link,
+    View,
+    edit,
+    edit_markup,
+    from_operator,
+    keyboard,
+    offers,
+)
 from bot.handlers.dispatch import Press, on, refusal_key
 from bot.handlers.feedback import report_button
 from bot.handlers.quiz import LETTERS, private_only
@@ -40,6 +58,7 @@ from bot.ratelimit import Priority, priority
 from bot.render import Renderer
 from bot.services.lessons import (
     CheckResult,
+    Moved,
     Outgoing,
     Rejected,
     RetryLater,
@@ -184,8 +203,8 @@ class TelegramSend:
             raise RetryLater(_seconds(exc.retry_after)) from exc
         except Forbidden as exc:
             raise Unreachable("blocked" if private else "removed", exc.message) from exc
-        except ChatMigrated as exc:
-            raise Unreachable("migrated", str(exc.new_chat_id)) from exc
+        except ChatMigrated as exc:  # the service moves the chat's rows and sends again
+            raise Moved(exc.new_chat_id) from exc
         except BadRequest as exc:
             if "chat not found" in exc.message.lower():
                 raise Unreachable("chat_not_found", exc.message) from exc
@@ -229,11 +248,13 @@ def schedule(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 
 async def _language(svc: Services, update: Update) -> str:
-    """In a private chat the person's (a command is first contact too); a group's default."""
+    """In a private chat the person's (a command is first contact too); a group's own."""
     chat, tg_user = update.effective_chat, update.effective_user
     if chat is not None and chat.type == ChatType.PRIVATE and tg_user is not None:
         user = await svc.people.meet(tg_user.id, tg_user.language_code, tg_user.full_name)
         return user.language
+    if chat is not None:
+        return await svc.groups.language(chat.id)
     return svc.settings.default_language
 
 
@@ -270,22 +291,63 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     text = " ".join(context.args or [])
     at = parse_hhmm(text) if text else None
     if text and at is None:
-        await message.reply_text(svc.render(lang, "lesson_bad_time", text=text[:40]))
+        await message.reply_text(
+            svc.render(lang, "lesson_bad_time", text=text[:40], **example_fields(svc))
+        )
         return
     await _subscribe(message, svc, chat_id, kind, lang, at)
 
 
-def _schedule_fields(svc: Services, view: ScheduleView, kind: ChatKind) -> dict[str, Any]:
-    """What every schedule message shows: time, zone, next push, quiet hours."""
+def _schedule_fields(
+    svc: Services, view: ScheduleView, kind: ChatKind, lang: str
+) -> dict[str, Any]:
+    """What every schedule message shows: time, zone, next push, quiet hours, examples."""
     quiet = svc.settings.quiet_hours
     return {
         "time": format_hhmm(view.send_at),
-        "zone": view.zone.key,
+        "zone": zone_text(svc, lang, view.zone),
         "next": view.next_push,
         "group": kind == "group",
         "quiet_start": format_hhmm(quiet.start),
         "quiet_end": format_hhmm(quiet.end),
+        **example_fields(svc),
     }
+
+
+def example_fields(svc: Services) -> dict[str, str]:
+    """The times the bot's examples suggest: computed from LESSON_TIME and QUIET_HOURS, so
+    every example works when followed."""
+    first, second = example_times(svc.settings.lesson_time, svc.settings.quiet_hours)
+    return {"example_time": format_hhmm(first), "other_time": format_hhmm(second)}
+
+
+def zone_text(svc: Services, lang: str, zone: ZoneInfo) -> str:
+    """ "北京时间（UTC+8）": the place the buttons offer and today's offset; a zone the buttons
+    do not offer shows its offset only. Never an IANA name."""
+    offset = offset_label(svc.clock().astimezone(zone).utcoffset() or timedelta())
+    choice = choice_for(zone.key)
+    if choice is None:
+        return offset
+    place = svc.render.label(lang, f"zone_{choice.key}")
+    return svc.render.label(lang, "zone_named", place, offset)
+
+
+def zone_rows(svc: Services, lang: str) -> list[list[Button]]:
+    """A button per offered place, two a row: "北京时间 UTC+8"."""
+    label, now = svc.render.label, svc.clock()
+    buttons: list[Button] = [
+        (
+            label(
+                lang,
+                "zone_named",
+                label(lang, f"zone_{c.key}"),
+                offset_label(now.astimezone(ZoneInfo(c.iana)).utcoffset() or timedelta()),
+            ),
+            SetZone(c.key),
+        )
+        for c in ZONE_CHOICES
+    ]
+    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
 
 
 async def _subscribe(
@@ -300,12 +362,13 @@ async def _subscribe(
             time=format_hhmm(at or svc.settings.lesson_time),
             quiet_start=format_hhmm(quiet.start),
             quiet_end=format_hhmm(quiet.end),
+            **example_fields(svc),
         )
         await message.reply_text(text)
         return
     view = await svc.lessons.schedule(chat_id, svc.clock())
     await message.reply_text(
-        svc.render(lang, "lesson_subscribed", **_schedule_fields(svc, view, kind)),
+        svc.render(lang, "lesson_subscribed", **_schedule_fields(svc, view, kind, lang)),
         reply_markup=keyboard(menu_rows(svc, lang, kind, active=True)),
     )
 
@@ -373,28 +436,43 @@ async def send_schedule(
             reason=sub.inactive_reason if sub is not None and not active else None,
             sent=view.lessons_sent,
             total=view.lessons_total,
-            **_schedule_fields(svc, view, kind),
+            **_schedule_fields(svc, view, kind, lang),
         ),
         reply_markup=keyboard(menu_rows(svc, lang, kind, active=active)),
     )
 
 
 async def timezone_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """``/timezone``: the places as buttons; a typed zone name still works (any letter case)."""
     name = " ".join(context.args or []).strip()
     found = await _command(update, context, guarded=bool(name))
     if found is None:
         return
     message, svc, chat_id, kind, lang = found
     if not name:
-        current = await svc.lessons.zone_of(chat_id)
-        await message.reply_text(svc.render(lang, "lesson_timezone_usage", zone=current.key))
+        await send_zone_prompt(message, svc, chat_id, lang)
         return
     zone = await svc.lessons.set_timezone(chat_id, kind, lang, name, svc.clock())
     if zone is None:
-        await message.reply_text(svc.render(lang, "lesson_timezone_unknown", name=name[:64]))
+        await message.reply_text(
+            svc.render(lang, "lesson_timezone_unknown", name=name[:64]),
+            reply_markup=keyboard(zone_rows(svc, lang)),
+        )
         return
+    await message.reply_text(zone_set_text(svc, lang, zone))
+
+
+async def send_zone_prompt(message: Message, svc: Services, chat_id: int, lang: str) -> None:
+    current = await svc.lessons.zone_of(chat_id)
+    await message.reply_text(
+        svc.render(lang, "lesson_timezone_usage", zone=zone_text(svc, lang, current)),
+        reply_markup=keyboard(zone_rows(svc, lang)),
+    )
+
+
+def zone_set_text(svc: Services, lang: str, zone: ZoneInfo) -> str:
     local = format_hhmm(svc.clock().astimezone(zone).time())
-    await message.reply_text(svc.render(lang, "lesson_timezone_set", zone=zone.key, local=local))
+    return svc.render(lang, "lesson_timezone_set", zone=zone_text(svc, lang, zone), local=local)
 
 
 async def broadcast_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -432,7 +510,9 @@ async def lesson_menu(press: Press, action: LessonMenu) -> None:
         await press.refuse("lesson_toast_admins_only")
         return
     await press.answer()
-    lang = await press.language() if kind == "private" else svc.settings.default_language
+    lang = (
+        await press.language() if kind == "private" else await svc.groups.language(origin.chat_id)
+    )
     if action.what == "sub":
         at = await svc.lessons.send_time(origin.chat_id)
         await _subscribe(message, svc, origin.chat_id, kind, lang, at)
@@ -440,6 +520,38 @@ async def lesson_menu(press: Press, action: LessonMenu) -> None:
         await _unsubscribe(message, svc, origin.chat_id, kind, lang)
     else:
         await _lesson_now(message, svc, press.bot, origin.chat_id, lang)
+
+
+@on(SetZone)
+async def set_zone(press: Press, action: SetZone) -> None:
+    """A place's button: private, the person's own (never creating one); in a group, for the
+    people who manage it; only on a message that offers it."""
+    svc, message, origin = press.svc, press.message, press.origin
+    choice = zone_choice(action.zone)
+    refusal = await _zone_refusal(press, action)
+    if refusal is not None or message is None or choice is None:
+        await press.refuse(refusal or "toast_invalid")
+        return
+    await press.answer()
+    kind: ChatKind = "private" if press.private else "group"
+    lang = await press.language() if press.private else await svc.groups.language(origin.chat_id)
+    zone = await svc.lessons.set_timezone(origin.chat_id, kind, lang, choice.iana, svc.clock())
+    if zone is not None:
+        await edit(message, View(zone_set_text(svc, lang, zone)))
+
+
+async def _zone_refusal(press: Press, action: SetZone) -> str | None:
+    """The toast key when this press may not set the zone, else None."""
+    origin, message = press.origin, press.message
+    if message is None or not offers(message, action):
+        return "toast_invalid"
+    if press.private:
+        if not origin.own_private_chat:
+            return "lesson_toast_not_yours"
+        return None if await press.svc.people.known(origin.user_id) else "toast_start"
+    if not await press.svc.staff.may_manage(origin.chat_id, origin.user_id):
+        return "lesson_toast_admins_only"
+    return None
 
 
 @on(LessonToggle)

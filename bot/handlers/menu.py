@@ -1,7 +1,9 @@
-"""The command menu registered with setMyCommands, per chat kind and language.
+"""The command menu registered with setMyCommands, per chat kind and language, and the menu
+of buttons that reaches every citizen feature without typing a command.
 
-Each feature adds its commands here; descriptions live in templates ``commands.j2`` so the
-menu is translated like every other text.
+Each feature adds its commands here; descriptions live in ``labels.j2`` (``cmd_<command>``) so
+the menu is translated like every other text. Commands must be Latin (Telegram's rule); the
+buttons of :func:`home_view` carry Chinese labels, for people who type no English.
 """
 
 from __future__ import annotations
@@ -17,7 +19,10 @@ from telegram import (
     BotCommandScopeAllPrivateChats,
 )
 
+from bot.actions import MENU_ITEMS, ChooseLanguage, Open, ShowBanks
+from bot.context import Services
 from bot.domain.content import LANGUAGES
+from bot.handlers.common import Button, View, keyboard
 from bot.render import Renderer
 
 Scope = Literal["private", "group"]
@@ -34,11 +39,12 @@ COMMANDS: tuple[MenuCommand, ...] = (
     # --- scam checker and /sos ---
     MenuCommand("check", ("private", "group")),
     MenuCommand("sos", ("private", "group")),
+    MenuCommand("menu", ("private",)),
     MenuCommand("quiz", ("private",)),
     MenuCommand("stats", ("private",)),
     MenuCommand("leaderboard", ("private",)),
     MenuCommand("settings", ("private",)),
-    MenuCommand("language", ("private",)),
+    MenuCommand("language", ("private", "group")),
     MenuCommand("mydata", ("private",)),
     MenuCommand("forget", ("private",)),
     MenuCommand("help", ("private", "group")),
@@ -93,3 +99,14 @@ async def register_commands(bot: Bot, render: Renderer, default_language: str) -
                 if scope_name in c.scopes
             ]
             await bot.set_my_commands(commands, scope=scope, language_code=language)
+
+
+def home_view(svc: Services, lang: str) -> View:
+    """Every citizen feature as a button, two a row (``/menu``, and from /start and /help)."""
+    label = svc.render.label
+    items = [i for i in MENU_ITEMS if i != "campaign" or svc.content.catalog.campaigns]
+    buttons: list[Button] = [(label(lang, "menu_quiz"), ShowBanks())]
+    buttons += [(label(lang, f"menu_{item}"), Open(item)) for item in items]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append([(label(lang, "change_language"), ChooseLanguage())])
+    return View(svc.render(lang, "home"), keyboard(rows))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from io import BytesIO
 from typing import Any
 
-from telegram import InputFile, Update
+from telegram import InputFile, Message, Update
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from bot.actions import ChooseLanguage, Forget, SetLanguage, ShowName
@@ -37,12 +37,16 @@ def language_view(svc: Services, lang: str) -> View:
 
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     who = await from_person(update, context)
-    if who is None:
-        return
-    view = await who.svc.people.stats(who.user)
+    if who is not None:
+        await send_stats(who.message, who.svc, who.user)
+
+
+async def send_stats(message: Message, svc: Services, user: User) -> None:
+    """``/stats`` and the menu's "我的学习进度"."""
+    view = await svc.people.stats(user)
     user = view.user
-    text = who.svc.render(
-        who.lang,
+    text = svc.render(
+        user.language,
         "stats",
         answered=user.answered,
         accuracy=view.accuracy,
@@ -53,28 +57,31 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         rank=view.rank,
         users=view.users,
     )
-    await who.message.reply_text(text)
+    await message.reply_text(text)
 
 
 async def leaderboard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     who = await from_person(update, context)
-    if who is None:
-        return
-    view = await who.svc.people.leaderboard(who.user)
+    if who is not None:
+        await send_leaderboard(who.message, who.svc, who.user)
+
+
+async def send_leaderboard(message: Message, svc: Services, user: User) -> None:
+    view = await svc.people.leaderboard(user)
     me = view.me.user_id
     rows = [
         {"rank": r.rank, "name": r.display_name, "points": r.points, "me": r.user_id == me}
         for r in view.rows
     ]
-    text = who.svc.render(
-        who.lang,
+    text = svc.render(
+        user.language,
         "leaderboard",
         rows=rows,
         my_rank=view.my_rank,
         my_points=view.me.points,
         show_name=view.me.show_name,
     )
-    await who.message.reply_text(text)
+    await message.reply_text(text)
 
 
 async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -91,26 +98,33 @@ async def language_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 async def mydata(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     who = await from_person(update, context)
-    if who is None:
-        return
-    filename, payload = await who.svc.people.export(who.user)
-    await who.message.reply_document(
+    if who is not None:
+        await send_mydata(who.message, who.svc, who.user)
+
+
+async def send_mydata(message: Message, svc: Services, user: User) -> None:
+    """``/mydata`` and the menu's "我的数据（文件）": everything stored about the person."""
+    filename, payload = await svc.people.export(user)
+    await message.reply_document(
         InputFile(BytesIO(payload), filename=filename),
-        caption=who.svc.render(who.lang, "mydata_caption"),
+        caption=svc.render(user.language, "mydata_caption"),
     )
 
 
 async def forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Ask first; only a press on this very message, by this person, deletes anything."""
     who = await from_person(update, context)
-    if who is None:
-        return
-    svc, lang, user_id = who.svc, who.lang, who.user.user_id
+    if who is not None:
+        await ask_forget(who.message, who.svc, who.user)
+
+
+async def ask_forget(message: Message, svc: Services, user: User) -> None:
+    """Ask first; only a press on this very message, by this person, deletes anything."""
+    lang, user_id = user.language, user.user_id
     rows = [
         [(svc.render.label(lang, "forget_yes"), Forget(True, user_id))],
         [(svc.render.label(lang, "forget_no"), Forget(False, user_id))],
     ]
-    sent = await who.message.reply_text(
+    sent = await message.reply_text(
         svc.render(lang, "forget_confirm"), reply_markup=keyboard(rows)
     )
     await svc.people.forget_prompted(user_id, sent.message_id)

@@ -20,6 +20,7 @@ from bot.actions import (
     LessonMenu,
     Mistakes,
     Next,
+    Open,
     Replace,
     Result,
     RetryMissed,
@@ -52,7 +53,7 @@ from bot.handlers.common import (
 )
 from bot.handlers.dispatch import Press, on, refusal_key
 from bot.handlers.feedback import report_button
-from bot.handlers.menu import COMMANDS, OWNER_COMMANDS
+from bot.handlers.menu import COMMANDS, OWNER_COMMANDS, home_view
 from bot.handlers.pictures import scenario_text, send_scene, visible_len
 from bot.services.quiz import (
     Answered,
@@ -69,11 +70,11 @@ LETTERS = string.ascii_uppercase
 PRIVATE = filters.ChatType.PRIVATE
 PERSONAL_COMMANDS = (
     "start",
+    "menu",
     "quiz",
     "stats",
     "leaderboard",
     "settings",
-    "language",
     "mydata",
     "forget",
 )
@@ -380,7 +381,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         (svc.render.label(lang, "lesson_btn_subscribe"), LessonMenu("sub")),
     ]
     sos: list[Button] = [(svc.render.label(lang, "checker_btn_sos"), ShowSos())]
-    rows = [*bank_rows(svc, lang), lessons, sos]
+    more: list[Button] = [(svc.render.label(lang, "menu_open"), Open("menu"))]
+    rows: list[list[Button]] = [*bank_rows(svc, lang), lessons, sos, more]
     await who.message.reply_text(text, reply_markup=keyboard(rows))
 
 
@@ -414,7 +416,8 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         svc.render(
             lang, "help", private=private, commands=commands, owner=owner,
             owner_commands=owner_commands,
-        )
+        ),
+        reply_markup=home_view(svc, lang).markup if private else None,
     )  # fmt: skip
 
 

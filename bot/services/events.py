@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot import metrics
 from bot.domain.args import half_width, looks_numeric, number
@@ -55,7 +55,11 @@ from bot.domain.quiz import (
 from bot.services.common import Origin
 from bot.services.content import ContentStore
 from bot.services.staff import Staff
+from bot.storage.groups import MovedChat
 from bot.storage.repository import Repository
+
+if TYPE_CHECKING:
+    from bot.services.event_setup import SetupView
 
 log = logging.getLogger(__name__)
 
@@ -210,6 +214,10 @@ class EventOutbox(Protocol):
 
     async def countdown(self, event: Event, remaining: int, message_id: int | None) -> int: ...
 
+    async def setup(self, view: SetupView, message_id: int | None) -> int:
+        """The ``/event_new`` set-up message (``bot.services.event_setup``): send or edit."""
+        ...
+
     async def board(self, event: Event, board: Board, message_id: int | None) -> int: ...
 
     async def scenario(self, event: Event, question: Question, number: int) -> int: ...
@@ -234,8 +242,10 @@ class EventOutbox(Protocol):
     async def final(self, results: FinalResults) -> None: ...
 
     async def report(
-        self, user_id: int, results: FinalResults, filename: str, data: bytes
-    ) -> bool: ...
+        self, user_id: int, results: FinalResults, language: str, *, as_csv: bool
+    ) -> bool:
+        """The results file, privately: a workbook in ``language``, or the CSV."""
+        ...
 
 
 class EventTimer(Protocol):
@@ -303,8 +313,13 @@ class EventService:
         seconds: int | None,
         language: str,
         now: datetime,
+        message_id: int | None = None,
     ) -> Created | BudgetRefused | Refusal:
-        """Open a lobby after checking the arguments' ranges (the caller did) and the budget."""
+        """Open a lobby after checking the arguments' ranges (the caller did) and the budget.
+
+        ``message_id``: a message of the bot's in the group to turn into the lobby (the
+        set-up by buttons); without it the lobby is a new message.
+        """
         bank = self.content.catalog.banks.get(bank_id) if bank_id else self.default_bank()
         if bank is None:
             return Refusal.BANK_EMPTY
@@ -334,7 +349,7 @@ class EventService:
         )
         if event is None:
             return Refusal.ALREADY_LIVE
-        message_id = await self.outbox.lobby(event, bank, 0, None)
+        message_id = await self.outbox.lobby(event, bank, 0, message_id)
         await self.repo.events.set_event_message(event.id, "lobby", message_id)
         await self.repo.events.set_lobby_edited(event.id, now)
         refreshed = await self.repo.events.get_event(event.id)
@@ -360,19 +375,24 @@ class EventService:
             return None
         new = await self.repo.players.join_event(event_id, origin.user_id, name, now)
         if new and event.status is EventStatus.LOBBY:
-            await self.refresh_lobby(event, now)
+            self.timer.wake(event.id, self._lobby_wait(event, now))
         return event, new
+
+    @staticmethod
+    def _lobby_wait(event: Event, now: datetime) -> float:
+        """Seconds until the lobby may be edited again. A join never edits it itself: the edit
+        may wait for the group's message budget, and the joiner's pop-up must not wait."""
+        last = event.lobby_edited_at
+        return 0.0 if last is None else max(LOBBY_EDIT_EVERY - (now - last).total_seconds(), 0)
 
     async def refresh_lobby(self, event: Event, now: datetime, *, force: bool = False) -> bool:
         """Edit the participant count, at most every few seconds (a timer catches up)."""
         if event.lobby_message_id is None:
             return False
-        last = event.lobby_edited_at
-        if not force and last is not None:
-            wait = LOBBY_EDIT_EVERY - (now - last).total_seconds()
-            if wait > 0:
-                self.timer.wake(event.id, wait)
-                return False
+        wait = self._lobby_wait(event, now)
+        if not force and wait > 0:
+            self.timer.wake(event.id, wait)
+            return False
         await self.repo.events.set_lobby_edited(event.id, now)
         fresh = await self.repo.events.get_event(event.id) or event
         count = await self.repo.players.participant_count(event.id)
@@ -498,8 +518,10 @@ class EventService:
                 return
             running = await self.repo.events.get_event(event.id)
             assert running is not None
+            # The countdown ends as the live leaderboard ("开始！" on top until the first
+            # question closes): its last state is never "1 秒后开始", and no message is added.
             board = await self.board(running)
-            message_id = await self.outbox.board(running, board, None)
+            message_id = await self.outbox.board(running, board, running.countdown_message_id)
             await self.repo.events.set_event_message(event.id, "board", message_id)
             await self.open_question(event.id, 0, now)
             return
@@ -730,9 +752,14 @@ class EventService:
     async def _wrap_up(self, event: Event) -> None:
         """Send the CSV to the host privately, then the podium and picture to the group."""
         results = await self.results(event)
-        filename, data = self.report_csv(results)
-        sent = await self.outbox.report(event.host_id, results, filename, data)
+        language = await self._reader_language(event.host_id, event)
+        sent = await self.outbox.report(event.host_id, results, language, as_csv=False)
         await self.outbox.final(replace(results, report_sent=sent))
+
+    async def _reader_language(self, user_id: int, event: Event) -> str:
+        """The language of the person a report goes to; the event's if the bot never met them."""
+        user = await self.repo.people.get_user(user_id)
+        return user.language if user is not None else event.language
 
     async def results(self, event: Event) -> FinalResults:
         questions = await self.repo.events.event_questions(event.id)
@@ -752,14 +779,12 @@ class EventService:
             report_sent=False,
         )
 
-    async def report(self, event: Event) -> tuple[str, bytes]:
-        return self.report_csv(await self.results(event))
-
-    async def send_report(self, event: Event, user_id: int) -> bool:
-        """The results file, privately to ``user_id``; False when they cannot be reached."""
+    async def send_report(self, event: Event, user_id: int, *, as_csv: bool = False) -> bool:
+        """The results file (a workbook, or the CSV), privately to ``user_id``; False when
+        they cannot be reached."""
         results = await self.results(event)
-        filename, data = self.report_csv(results)
-        return await self.outbox.report(user_id, results, filename, data)
+        language = await self._reader_language(user_id, event)
+        return await self.outbox.report(user_id, results, language, as_csv=as_csv)
 
     async def running(self) -> list[Event]:
         """Events that were live when the process stopped (start-up resumes them)."""
@@ -843,6 +868,35 @@ class EventService:
         if stored.closed_at is None:
             self._polls[poll_id] = info
         return info
+
+    # --- a group becomes a supergroup ------------------------------------------------------
+
+    async def move_chat(self, old_chat_id: int, new_chat_id: int, now: datetime) -> MovedChat:
+        """Telegram gave the group a new id: move every row keyed by it (one transaction),
+        forget the cached admins, and let a live event go on with new messages there (its
+        old messages stay behind in the old chat). Moving again changes nothing."""
+        moved = await self.repo.groups.move_chat(old_chat_id, new_chat_id)
+        self.staff.move_chat(old_chat_id, new_chat_id)
+        if moved.total:
+            log.info("chat %s became %s: %s", old_chat_id, new_chat_id, moved.rows)
+        for event_id in moved.live_events:
+            event = await self.repo.events.get_event(event_id)
+            if event is not None:
+                await self._guarded(event, now, self._show_again(event, now))
+        return moved
+
+    async def _show_again(self, event: Event, now: datetime) -> None:
+        """The live event's lobby or leaderboard, as a new message in its (new) chat."""
+        if event.status is EventStatus.LOBBY:
+            bank = self.content.catalog.banks.get(event.bank_id)
+            count = await self.repo.players.participant_count(event.id)
+            message_id = await self.outbox.lobby(event, bank, count, None)
+            await self.repo.events.set_event_message(event.id, "lobby", message_id)
+            await self.repo.events.set_lobby_edited(event.id, now)
+        elif event.status in (EventStatus.RUNNING, EventStatus.PAUSED):
+            message_id = await self.outbox.board(event, await self.board(event), None)
+            await self.repo.events.set_event_message(event.id, "board", message_id)
+        # A countdown's leaderboard is sent when it ends (it has no message to edit now).
 
     # --- restart --------------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from functools import lru_cache
@@ -73,6 +73,14 @@ class SendError(Exception):
 
 class Unreachable(SendError):
     """The chat cannot receive anything (blocked the bot, kicked it, gone): stop pushing."""
+
+
+class Moved(SendError):
+    """The group became a supergroup: its rows move to ``new_chat_id``; sent again there."""
+
+    def __init__(self, new_chat_id: int) -> None:
+        super().__init__("migrated", str(new_chat_id))
+        self.new_chat_id = new_chat_id
 
 
 class RetryLater(SendError):
@@ -493,6 +501,21 @@ class LessonService:
         while True:
             try:
                 message_id = await send(message)
+            except Moved as exc:
+                if attempts >= self.max_attempts:
+                    await self.repo.lessons.mark_lesson_failed(
+                        delivery.id, exc.reason, release_lesson=True
+                    )
+                    metrics.lesson_failed(exc.reason)
+                    report.failed += 1
+                    return None
+                await self.repo.groups.move_chat(sub.chat_id, exc.new_chat_id)
+                log.info("lessons: chat %d became %d", sub.chat_id, exc.new_chat_id)
+                sub = replace(sub, chat_id=exc.new_chat_id)
+                moved = replace(message.delivery, chat_id=exc.new_chat_id)
+                message = replace(message, delivery=moved)
+                attempts += 1
+                continue
             except Unreachable as exc:
                 await self.repo.lessons.mark_lesson_failed(
                     delivery.id, exc.reason, release_lesson=True

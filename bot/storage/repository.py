@@ -13,6 +13,7 @@ from bot.storage.campaigns import CampaignStore
 from bot.storage.checker import CheckerStore
 from bot.storage.db import Database
 from bot.storage.events import EventStore
+from bot.storage.groups import GroupStore
 from bot.storage.insight import InsightStore
 from bot.storage.learning import LearningStore
 from bot.storage.lessons import LessonStore
@@ -41,7 +42,8 @@ class Repository:
         self.prompts = PromptStore(db)
         self.insight = InsightStore(db)
         self.pictures = PictureStore(db)
-        self.privacy = PrivacyStore(db, parts=(self.campaigns, self.insight))
+        self.groups = GroupStore(db)
+        self.privacy = PrivacyStore(db, parts=(self.campaigns, self.insight, self.groups))
 
     @classmethod
     async def open(cls, path: Path) -> Repository:

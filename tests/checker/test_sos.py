@@ -69,7 +69,7 @@ async def test_the_english_steps(cbot: Harness) -> None:
 
 async def test_the_welcome_menu_has_the_button(cbot: Harness) -> None:
     await cbot.send(USER, "/start")
-    assert cbot.buttons(USER)[-1] == ("🆘 我可能被骗了", ShowSos().encode())
+    assert ("🆘 我可能被骗了", ShowSos().encode()) in cbot.buttons(USER)
     await cbot.press(USER, ShowSos().encode())
     assert cbot.text(USER).startswith("🆘 我可能被骗了：按顺序做")
 

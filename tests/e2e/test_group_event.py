@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import aiohttp
+import openpyxl
 
 from bot.preview.runner import YOU, Preview
-from tests.e2e.conftest import Page, button, has_text
+from tests.e2e.conftest import Page, button, edited, has_text
 
 AUNT, UNCLE = 10002, 10003
 
@@ -26,7 +28,7 @@ def with_document(message: dict[str, Any]) -> bool:
 
 async def test_group_event_with_three_players(preview: Preview, page: Page) -> None:
     group = preview.group_id
-    await page.send(YOU, YOU, "/start")  # the host can receive the CSV report privately
+    await page.send(YOU, YOU, "/start")  # the host can receive the report privately
     await page.bot_message(YOU, YOU, has_text("欢迎"), "the welcome")
 
     await page.send(YOU, group, "/event_new example 1 10")
@@ -65,7 +67,7 @@ async def test_group_event_with_three_players(preview: Preview, page: Page) -> N
     assert poll.is_closed
 
     picture = await page.bot_message(group, YOU, with_photo, "the results picture")
-    report = await page.bot_message(YOU, YOU, with_document, "the CSV report")
+    report = await page.bot_message(YOU, YOU, with_document, "the results workbook")
     async with aiohttp.ClientSession() as http:
         async with http.get(preview.url + picture["photo"]["url"]) as response:
             assert response.status == 200
@@ -73,13 +75,31 @@ async def test_group_event_with_three_players(preview: Preview, page: Page) -> N
         async with http.get(preview.url + report["document"]["url"]) as response:
             assert response.status == 200
             assert "attachment" in response.headers["Content-Disposition"]
-            csv = (await response.read()).decode("utf-8-sig")
-    assert report["document"]["file_name"].endswith(".csv")
-    assert "王阿姨" in csv
-    assert "老张" in csv
+            book = openpyxl.load_workbook(io.BytesIO(await response.read()), read_only=True)
+    assert report["document"]["file_name"].endswith(".xlsx")
+    names = [row[1] for row in book["成绩"].iter_rows(min_row=2, values_only=True)]
+    assert {"王阿姨", "老张"} <= set(names)
+    assert book["每道题"]["A1"].value == "题号"
     refused = [
         (call.method, error.description)
         for call, error in preview.emulator.failures
         if "poll has already been closed" not in error.description  # the timer won the race
     ]
     assert refused == []
+
+
+async def test_a_volunteer_opens_an_event_with_buttons(preview: Preview, page: Page) -> None:
+    """``/event_new`` alone, then three presses: bank, questions, seconds; the message becomes
+    the lobby. Over HTTP, as the web page does it."""
+    group = preview.group_id
+    await page.send(YOU, group, "/event_new")
+    setup = await page.bot_message(group, YOU, has_text("第 1 步（共 3 步）"), "the set-up")
+    await page.press(YOU, group, setup["id"], button(setup, "示例题库"))
+    step2 = await page.bot_message(group, YOU, edited(setup["id"], "第 2 步"), "step 2")
+    count = next(b["text"] for row in step2["keyboard"] for b in row if "道题" in b["text"])
+    await page.press(YOU, group, setup["id"], button(step2, count))
+    step3 = await page.bot_message(group, YOU, edited(setup["id"], "第 3 步"), "step 3")
+    await page.press(YOU, group, setup["id"], button(step3, "30 秒"))
+    lobby = await page.bot_message(group, YOU, edited(setup["id"], "报名中"), "the lobby")
+    assert "每题 30 秒" in lobby["text"]
+    assert button(lobby, "报名")

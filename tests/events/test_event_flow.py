@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
+import openpyxl
 from telegram import Update
 
 from bot.domain.events import EventStatus
@@ -32,6 +34,12 @@ async def replay_twice(bot: Harness) -> None:
     bot.check()
 
 
+def sheet_rows(sheet: Any) -> list[list[Any]]:
+    """A sheet's rows as lists as wide as its header (empty trailing cells are not stored)."""
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    return [r + [None] * (len(rows[0]) - len(r)) for r in rows]
+
+
 def polls(bot: Harness, chat_id: int) -> list[PollState]:
     return [bot.emu.polls[m.poll_id] for m in bot.emu.messages(chat_id) if m.poll_id]
 
@@ -51,7 +59,11 @@ async def test_full_event_scores_first_answers_only_and_reports(bot_group: tuple
     toast_ = await bot.press(fast, bot.button(group, "报名"), chat_id=group)
     assert toast_ is not None
     assert "报名成功" in toast_["text"]
-    assert "已报名：1 人" in (bot.emu.messages(group)[lobby.message_id - 1].text or "")
+    # The pop-up does not wait for the lobby's edit: the timer edits the count right after.
+    assert bot.methods()[-1] == "answerCallbackQuery"
+    await step(bot, (await live(bot, group)).id, 0)
+    assert bot.methods()[-1] == "editMessageText"
+    assert "已报名：1 人" in (bot.message(group, lobby.message_id).text or "")
     again = await bot.press(fast, bot.button(group, "报名", lobby.message_id), chat_id=group)
     assert again is not None
     assert "已经报名" in again["text"]
@@ -125,6 +137,32 @@ async def test_full_event_scores_first_answers_only_and_reports(bot_group: tuple
     assert photos[0].data
     assert photos[0].data.startswith(b"\x89PNG")
 
+    report = bot.emu.sent_files(ADMIN)[-1]  # a workbook in the host's language
+    assert report.file_name == f"event-{event.id}.xlsx"
+    assert report.data is not None
+    book = openpyxl.load_workbook(io.BytesIO(report.data), read_only=True)
+    assert book.sheetnames == ["成绩", "每道题"]
+    rows = sheet_rows(book["成绩"])
+    assert rows[0] == [
+        "名次",
+        "名字",
+        "得分",
+        "答对题数",
+        "作答题数",
+        "第1题得分",
+        "第2题得分",
+        "第3题得分",
+    ]
+    assert rows[1] == [1, "玩家31", 3000, 3, 3, 1000, 1000, 1000]
+    assert rows[2] == [2, "玩家32", 750, 1, 1, 750, None, None]
+    questions = sheet_rows(book["每道题"])
+    assert questions[0] == ["题号", "题目", "正确答案", "作答人数", "答对人数", "正确率"]
+    assert questions[1][0] == 1
+    assert questions[1][1].endswith("遇到这种情况应该怎么做？")
+    assert questions[1][2:] == ["挂断电话，拨打官方号码核实", 3, 2, 2 / 3]
+    assert [q[3:5] for q in questions[2:]] == [[2, 1], [2, 1]]
+
+    await bot.send(ADMIN, "/event_report csv")  # the CSV stays, for those who want it
     report = bot.emu.sent_files(ADMIN)[-1]
     assert report.file_name == f"event-{event.id}.csv"
     assert report.data is not None
@@ -177,7 +215,7 @@ async def test_stop_mid_event_closes_the_poll_and_posts_results(bot_group: tuple
 
 async def test_stop_in_the_lobby_cancels(bot_group: tuple[Harness, int]):
     bot, group = bot_group
-    await bot.send(ADMIN, "/event_new", chat_id=group)
+    await bot.send(ADMIN, "/event_new ev", chat_id=group)
     lobby = bot.last(group)
     await bot.send(ADMIN, "/event_stop", chat_id=group)
     assert "已取消" in bot.text(group)

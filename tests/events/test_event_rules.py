@@ -68,7 +68,7 @@ async def test_a_stranger_is_refused_and_nothing_changes(bot_group: tuple[Harnes
     await bot.send(PLAYERS[0], "/event_new", chat_id=group)
     assert "只有本群管理员或志愿者" in bot.text(group)
     assert await bot.repo.events.live_event(group) is None  # type: ignore[union-attr]
-    await bot.send(ADMIN, "/event_new", chat_id=group)
+    await bot.send(ADMIN, "/event_new ev", chat_id=group)
     lobby = bot.last(group).message_id
     for command in ("/event_start", "/event_stop", "/event_pause", "/event_next"):
         await bot.send(PLAYERS[0], command, chat_id=group)
@@ -82,11 +82,11 @@ async def test_a_stranger_is_refused_and_nothing_changes(bot_group: tuple[Harnes
 
 async def test_admins_are_looked_up_once_a_minute(bot_group: tuple[Harness, int]):
     bot, group = bot_group
-    await bot.send(ADMIN, "/event_new", chat_id=group)
+    await bot.send(ADMIN, "/event_new ev", chat_id=group)
     await bot.send(ADMIN, "/event_stop", chat_id=group)
     assert len(bot.emu.calls_to("getChatAdministrators")) == 1
     bot.clock.advance(seconds=61)
-    await bot.send(ADMIN, "/event_new", chat_id=group)
+    await bot.send(ADMIN, "/event_new ev", chat_id=group)
     assert len(bot.emu.calls_to("getChatAdministrators")) == 2
 
 
@@ -159,14 +159,14 @@ async def test_commands_with_the_bot_username_work(bot_group: tuple[Harness, int
 
 async def test_one_event_per_group(bot_group: tuple[Harness, int]):
     bot, group = bot_group
-    await bot.send(ADMIN, "/event_new", chat_id=group)
+    await bot.send(ADMIN, "/event_new ev", chat_id=group)
     await bot.send(ADMIN, "/event_new", chat_id=group)
     assert "已经有一场竞赛" in bot.text(group)
 
 
 async def test_stale_join_press_gets_a_toast(bot_group: tuple[Harness, int]):
     bot, group = bot_group
-    await bot.send(ADMIN, "/event_new", chat_id=group)
+    await bot.send(ADMIN, "/event_new ev", chat_id=group)
     event = await live(bot, group)
     join = bot.button(group, "报名")
     assert bot.repo is not None
@@ -301,7 +301,7 @@ async def test_a_demoted_admin_loses_the_right_at_once_on_a_chat_member_update(
     chat = bot.emu.chats[group]
     helper = PLAYERS[0]
     chat.admins.add(helper)
-    await bot.send(helper, "/event_new", chat_id=group)
+    await bot.send(helper, "/event_new ev", chat_id=group)
     assert "报名中" in bot.text(group)
     await bot.send(helper, "/event_stop", chat_id=group)
     chat.admins.discard(helper)  # demoted in Telegram
@@ -324,5 +324,5 @@ async def test_a_demoted_admin_loses_the_right_at_once_on_a_chat_member_update(
     }  # fmt: skip
     assert bot.app is not None
     await bot.app.process_update(Update.de_json(update, bot.app.bot))
-    await bot.send(helper, "/event_new", chat_id=group)  # well within the cached minute
+    await bot.send(helper, "/event_new ev", chat_id=group)  # well within the cached minute
     assert "只有本群管理员或志愿者" in bot.text(group)

@@ -336,6 +336,7 @@ async def test_start_works_with_no_banks_loaded(
             "📖 现在就看今天的课",
             "🔔 订阅每日一课",
             "🆘 我可能被骗了",
+            "☰ 全部功能",
         ]
     finally:
         await empty.stop()

@@ -11,6 +11,7 @@ async def test_start_shows_welcome_and_topics(bot: Harness) -> None:
         "📖 现在就看今天的课",
         "🔔 订阅每日一课",
         "🆘 我可能被骗了",
+        "☰ 全部功能",
     ]
 
 

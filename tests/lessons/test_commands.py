@@ -22,7 +22,7 @@ async def subscription(bot: Harness, chat_id: int) -> Any:
 async def test_subscribe_accepts_a_time_and_the_full_width_colon(lbot: Harness) -> None:
     await lbot.send(42, "/subscribe 8：30")
     assert "08:30" in lbot.text(42)
-    assert "Asia/Shanghai" in lbot.text(42)
+    assert "北京时间 UTC+8" in lbot.text(42)
     found = await subscription(lbot, 42)
     assert (found.send_at, found.active) == (time(8, 30), True)
     labels = [label for label, _ in lbot.buttons(42)]
@@ -38,14 +38,19 @@ async def test_subscribe_rejects_what_is_not_a_time(lbot: Harness) -> None:
 
 async def test_timezone_command(lbot: Harness) -> None:
     await lbot.send(42, "/timezone")
-    assert "当前时区：<b>" not in lbot.text(42)  # HTML is parsed, not shown
-    assert "当前时区：Asia/Shanghai" in lbot.text(42)
+    assert "<b>" not in lbot.text(42)  # HTML is parsed, not shown
+    assert "现在按 北京时间 UTC+8 推送每日一课" in lbot.text(42)
+    labels = [label for label, _ in lbot.buttons(42)]
+    assert labels[:2] == ["北京时间 UTC+8", "悉尼 UTC+11"]  # 15 March: summer in Sydney
+    assert "伦敦 UTC+0" in labels
+    assert "纽约 UTC-4" in labels  # daylight saving started on 8 March
     await lbot.send(42, "/timezone Mars/Olympus")
-    assert "“Mars/Olympus”不是可识别的 IANA 时区名" in lbot.text(42)
+    assert "没有找到“Mars/Olympus”这个地方的时间" in lbot.text(42)
+    assert "伦敦 UTC+0" in [label for label, _ in lbot.buttons(42)]  # the places, to press
     await lbot.send(42, "/timezone ../../etc/passwd")
-    assert "不是可识别的 IANA 时区名" in lbot.text(42)
-    await lbot.send(42, "/timezone asia/tokyo")
-    assert "Asia/Tokyo" in lbot.text(42)
+    assert "没有找到" in lbot.text(42)
+    await lbot.send(42, "/timezone asia/tokyo")  # typed names still work, in any case
+    assert "已改为 东京 UTC+9" in lbot.text(42)
     found = await subscription(lbot, 42)
     assert (found.tz, found.active, found.inactive_reason) == (
         "Asia/Tokyo",
@@ -53,7 +58,9 @@ async def test_timezone_command(lbot: Harness) -> None:
         "not_subscribed",
     )
     await lbot.send(42, "/subscribe 20:00")
-    assert "Asia/Tokyo" in lbot.text(42)
+    assert "东京 UTC+9" in lbot.text(42)
+    await lbot.send(42, "/timezone Asia/Kolkata")  # a zone no button offers: its offset
+    assert "已改为 UTC+5:30" in lbot.text(42)
 
 
 async def test_schedule_shows_the_settings(lbot: Harness) -> None:
@@ -64,7 +71,7 @@ async def test_schedule_shows_the_settings(lbot: Harness) -> None:
     await lbot.send(42, "/subscribe 20:00")
     await lbot.send(42, "/schedule")
     text = lbot.text(42)
-    assert "状态：已订阅，每天 20:00（Asia/Shanghai）" in text
+    assert "状态：已订阅，每天 20:00（北京时间 UTC+8）" in text
     assert "下一课：今天 20:00" in text
     assert "已学 0 / 5 课" in text
     assert "免打扰：22:00–08:00" in text

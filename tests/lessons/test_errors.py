@@ -15,6 +15,7 @@ from bot.domain.schedule import Delivery
 from bot.emulator.core import BotApiEmulator, FloodLimits
 from bot.handlers.lessons import TelegramSend, _seconds
 from bot.services.lessons import (
+    Moved,
     Outgoing,
     Rejected,
     RetryLater,
@@ -193,7 +194,7 @@ def outgoing(chat_id: int = 42) -> Outgoing:
     [
         (Forbidden("Forbidden: bot was blocked by the user"), Unreachable, "blocked"),
         (BadRequest("Chat not found"), Unreachable, "chat_not_found"),
-        (ChatMigrated(-100123), Unreachable, "migrated"),
+        (ChatMigrated(-100123), Moved, "migrated"),  # moved and sent again, not stopped
         (BadRequest("Message is too long"), Rejected, "rejected"),
         (TimedOut(), Transient, "network"),
         (NetworkError("connection reset"), Transient, "network"),
@@ -209,6 +210,8 @@ async def test_telegram_errors_are_translated(
     assert raised.value.reason == reason
     if isinstance(raised.value, RetryLater):
         assert raised.value.seconds == 3.0
+    if isinstance(raised.value, Moved):
+        assert raised.value.new_chat_id == -100123
 
 
 def test_retry_after_in_seconds_from_a_timedelta_or_an_int() -> None:
