@@ -15,6 +15,7 @@ import sys
 
 from bench import (
     answer_path,
+    answer_profile,
     broadcast,
     campaign_report,
     checker,
@@ -45,6 +46,7 @@ def main() -> None:
     quick = "--quick" in sys.argv  # smaller storage benchmark, for a first look
     rows: list[Row] = []
     rows += asyncio.run(answer_path.measure())
+    rows += answer_profile.measure()
     rows += asyncio.run(event_burst.measure())
     rows += broadcast.measure()
     rows += reply_latency.measure()
