@@ -159,20 +159,16 @@ def report_sheets(report: CampaignReport, catalog: Catalog, label: Labels) -> li
         question = catalog.questions.get(q.question_id)
         wrong = ""
         if question is not None and q.top_wrong is not None:
-            wrong = " + ".join(
-                label.text(question.options[i].text)
-                for i in sorted(q.top_wrong)
-                if i < len(question.options)
-            )
+            wrong = label.text(question.options[q.top_wrong].text)
         question_rows.append(
             [
                 q.question_id,
                 label.text(titles.get(question.topic)) if question else "",
                 label.text(question.text) if question else "",
-                q.answered,
+                q.answers,
                 q.accuracy,
                 wrong,
-                q.top_wrong_count / q.answered if q.answered and q.top_wrong else None,
+                q.top_wrong_count / q.answers if q.answers and wrong else None,
             ]
         )
     questions = Sheet(

@@ -32,6 +32,7 @@ from bot.domain.campaigns import (
     passed,
     unit_board,
 )
+from bot.domain.insight import QuestionSummary
 
 LATER_AFTER = timedelta(days=1)
 
@@ -199,58 +200,6 @@ def person_gain(
     return PersonGain(baseline.user_id, base, after, base_topics, after_topics)
 
 
-# --- per question --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ChoiceCount:
-    """How many answers to a question chose exactly these options (bank indices)."""
-
-    question_id: str
-    chosen: frozenset[int]
-    correct: bool
-    count: int
-
-
-@dataclass(frozen=True, slots=True)
-class QuestionStat:
-    question_id: str
-    answered: int
-    correct: int
-    top_wrong: frozenset[int] | None  # the wrong choice made most often (ties: lowest options)
-    top_wrong_count: int
-
-    @property
-    def accuracy(self) -> float | None:
-        return self.correct / self.answered if self.answered else None
-
-
-def question_stats(counts: Iterable[ChoiceCount]) -> list[QuestionStat]:
-    """Accuracy and the most chosen wrong option per question, from choice counts.
-
-    The editors' per-question statistics (issue 15) are being built beside this; this small
-    function has the signature the campaign report needs and is meant to become one with it.
-    """
-    answered: Counter[str] = Counter()
-    right: Counter[str] = Counter()
-    wrong: dict[str, Counter[frozenset[int]]] = defaultdict(Counter)
-    for c in counts:
-        answered[c.question_id] += c.count
-        if c.correct:
-            right[c.question_id] += c.count
-        else:
-            wrong[c.question_id][c.chosen] += c.count
-    stats = []
-    for qid in sorted(answered):
-        top = min(wrong[qid].items(), key=lambda kv: (-kv[1], sorted(kv[0])), default=None)
-        stats.append(
-            QuestionStat(
-                qid, answered[qid], right[qid], top[0] if top else None, top[1] if top else 0
-            )
-        )
-    return stats
-
-
 # --- the organizers' report --------------------------------------------------------------------
 
 
@@ -305,7 +254,7 @@ class CampaignReport:
     summary: Summary
     units: tuple[UnitRow, ...]
     topics: tuple[TopicRow, ...]
-    questions: tuple[QuestionStat, ...]
+    questions: tuple[QuestionSummary, ...]  # the editors' figures over the attempts
     days: tuple[DayRow, ...]
 
 
@@ -316,7 +265,7 @@ class ReportInput:
     members: Sequence[Member]
     started: Sequence[tuple[int, datetime]]  # (user id, started at) of every attempt
     closed: Sequence[ClosedAttempt]
-    choices: Sequence[ChoiceCount]
+    questions: Sequence[QuestionSummary]  # every pool question, in pool order
     group_reach: Mapping[str, int]  # per unit
     reach: int
 
@@ -375,7 +324,7 @@ def build_report(
         summary=summary,
         units=units,
         topics=tuple(topic_rows),
-        questions=tuple(question_stats(data.choices)),
+        questions=tuple(data.questions),
         days=tuple(_days(campaign, data, tz, now)),
     )
 

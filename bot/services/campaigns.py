@@ -49,6 +49,7 @@ from bot.domain.campaigns import (
 from bot.domain.quiz import option_order
 from bot.domain.session import QuizSession
 from bot.services.content import ContentStore
+from bot.services.insight import question_summaries
 from bot.storage.repository import Repository
 
 CODE_TRIES = 5
@@ -501,6 +502,11 @@ class CampaignService:
             return None
         tz = zone(campaign.timezone)
         reads = self.repo.campaign_reports
+        catalog = self.content.catalog
+        pool = pool_questions(campaign, catalog.banks)
+        summaries = await question_summaries(  # the editors' figures, over the attempts
+            self.repo, catalog, [q.id for q in pool], await reads.attempt_sessions(campaign.id)
+        )
         per_unit, reach = await reads.group_reach(
             campaign.id, campaign.opens_at(tz), campaign.ends_at(tz)
         )
@@ -508,13 +514,12 @@ class CampaignService:
             members=await reads.members(campaign.id),
             started=await reads.started(campaign.id),
             closed=await reads.closed_attempts(campaign.id),
-            choices=await reads.choice_counts(campaign.id),
+            questions=list(summaries.values()),
             group_reach=per_unit,
             reach=reach,
         )
-        catalog = self.content.catalog
         topic_of = {qid: q.topic for qid, q in catalog.questions.items()}
-        pool_topics = {q.topic for q in pool_questions(campaign, catalog.banks)}
+        pool_topics = {q.topic for q in pool}
         topics = [t for t in catalog.topics if t in pool_topics]
         return build_report(campaign, data, topic_of, topics, tz, now)
 

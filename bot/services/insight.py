@@ -195,17 +195,11 @@ class InsightService:
         *,
         first_only: bool = True,
     ) -> dict[str, QuestionSummary]:
-        """Accuracy and the most chosen wrong option per question, over some quiz sessions.
-
-        For the campaign report's questions sheet: ``session_ids`` are the campaign's attempts
-        (quiz sessions of kind ``campaign``). ``first_only`` counts each person's first answer
-        to a question among those sessions; otherwise every attempt's answer. Every id in
-        ``question_ids`` gets an entry (zeros when nobody answered it).
-        """
-        ids = list(dict.fromkeys(question_ids))
-        answers = await self.repo.insight.session_answers(ids, session_ids, first_only=first_only)
-        questions = {qid: q for qid in ids if (q := self.catalog.questions.get(qid)) is not None}
-        return summarize(ids, questions, answers)
+        """Accuracy and the most chosen wrong option per question, over some quiz sessions
+        (``question_summaries`` below; the campaign report calls it too)."""
+        return await question_summaries(
+            self.repo, self.catalog, question_ids, session_ids, first_only=first_only
+        )
 
     # --- reports of a problem ---------------------------------------------------------------
 
@@ -313,3 +307,25 @@ class InsightService:
             origin.chat_id, origin.user_id, FEEDBACK_PROMPT, question_id
         )
         return closed > 0
+
+
+async def question_summaries(
+    repo: Repository,
+    catalog: Catalog,
+    question_ids: Collection[str],
+    session_ids: Collection[int],
+    *,
+    first_only: bool = True,
+) -> dict[str, QuestionSummary]:
+    """Accuracy and the most chosen wrong option per question, over some quiz sessions: the
+    editors' figures (``bot.domain.insight.summarize``) for the campaign report's questions
+    sheet, where ``session_ids`` are the campaign's attempts.
+
+    ``first_only`` counts each person's first answer to a question among those sessions, as
+    the editors' report does; otherwise every attempt's answer. Every id in ``question_ids``
+    gets an entry, in that order (zeros when nobody answered it).
+    """
+    ids = list(dict.fromkeys(question_ids))
+    answers = await repo.insight.session_answers(ids, session_ids, first_only=first_only)
+    questions = {qid: q for qid in ids if (q := catalog.questions.get(qid)) is not None}
+    return summarize(ids, questions, answers)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-from bot.domain.campaign_stats import ChoiceCount, ClosedAttempt, Member
+from bot.domain.campaign_stats import ClosedAttempt, Member
 from bot.storage.db import Database
 
 
@@ -63,14 +63,13 @@ class CampaignReportStore:
             for r in rows
         ]
 
-    async def choice_counts(self, campaign_id: str) -> list[ChoiceCount]:
+    async def attempt_sessions(self, campaign_id: str) -> list[int]:
+        """The quiz sessions of the campaign's attempts (their answers are in ``answers``)."""
         rows = await self.db.all(
-            "SELECT n.question_id, n.chosen, n.correct, COUNT(*) FROM campaign_attempts a "
-            "JOIN answers n ON n.session_id = a.session_id WHERE a.campaign_id = ? "
-            "GROUP BY n.question_id, n.chosen, n.correct",
+            "SELECT session_id FROM campaign_attempts WHERE campaign_id = ? ORDER BY session_id",
             (campaign_id,),
         )
-        return [ChoiceCount(r[0], frozenset(json.loads(r[1])), bool(r[2]), r[3]) for r in rows]
+        return [r[0] for r in rows]
 
     async def group_reach(
         self, campaign_id: str, start: datetime, end: datetime

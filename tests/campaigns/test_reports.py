@@ -17,7 +17,7 @@ from PIL import Image
 
 from bot.campaign_pictures import QR_BORDER, QR_SCALE
 from bot.cli import main
-from bot.domain.campaigns import join_payload
+from bot.domain.campaigns import join_payload, pool_questions
 from bot.emulator.core import BotApiEmulator
 from bot.emulator.server import EmulatorServer
 from bot.services.campaigns import AttemptStarted, CampaignService
@@ -155,10 +155,18 @@ async def test_report_workbook_and_dashboard_read_back(
     topics = sheet_values(book, "主题")
     assert len(topics) == 6  # five topics of the pool
     questions = sheet_values(book, "题目")
-    assert questions[0][:5] == ["题号", "主题", "题目", "作答数", "正确率"]
+    assert questions[0][:5] == ["题号", "主题", "题目", "作答人数", "正确率"]
+    # Each person's first answer to a question, as in the editors' report; attempts avoid a
+    # person's earlier questions here, so that is every answer: 9 people x 2 attempts x 10.
     assert sum(row[3] for row in questions[1:]) == 180
+    assert len(questions) - 1 == len(pool_questions(content.catalog.campaigns[DEMO],
+                                                    content.catalog.banks))  # fmt: skip
     wrong = [row for row in questions[1:] if row[5]]
     assert wrong  # someone chose a wrong option: it is named by its text
+    for row in wrong:  # ... and it is never a key
+        question = content.catalog.questions[row[0]]
+        keys = {question.options[i].text.zh for i in question.correct_indices}
+        assert row[5] not in keys
     days = sheet_values(book, "每日")
     assert days[0] == ["日期", "新增参赛人数", "答题次数"]
     with Image.open(env / "out" / "report.png") as dashboard:
@@ -166,7 +174,7 @@ async def test_report_workbook_and_dashboard_read_back(
     assert capsys.readouterr().out.split() == ["out/report.xlsx", "out/report.png"]
 
 
-async def test_report_of_an_empty_campaign_has_every_sheet_with_zeros(env: Path) -> None:
+async def test_report_of_an_empty_campaign_has_every_sheet_with_zeros(env: Path, content) -> None:
     repo = await Repository.open(env / "bot.sqlite3")
     await repo.close()
     import asyncio
@@ -182,10 +190,14 @@ async def test_report_of_an_empty_campaign_has_every_sheet_with_zeros(env: Path)
     assert summary["Reach (participants and group-event players, each once)"] == 0
     assert [row[5] for row in sheet_values(book, "Units")[1:]] == [0, 0, 0, 0, 0]
     assert len(sheet_values(book, "Topics")) == 6
-    assert sheet_values(book, "Questions") == [
-        ["Question id", "Topic", "Question", "Answers", "Accuracy", "Most chosen wrong option",
-         "Share of that option"],
+    questions = sheet_values(book, "Questions")
+    assert questions[0] == [
+        "Question id", "Topic", "Question", "People who answered", "Accuracy",
+        "Most chosen wrong option", "Share of that option",
     ]  # fmt: skip
+    pool = pool_questions(content.catalog.campaigns[DEMO], content.catalog.banks)
+    assert [row[0] for row in questions[1:]] == [q.id for q in pool]  # every question, zeros
+    assert {(row[3], row[4], row[5]) for row in questions[1:]} == {(0, None, None)}
     assert len(sheet_values(book, "Days")) > 1
     assert (env / "r.png").stat().st_size > 10_000
 

@@ -12,14 +12,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.domain.campaign_stats import (
-    ChoiceCount,
     ClosedAttempt,
     Member,
     ReportInput,
     build_report,
     mean_interval,
     person_gain,
-    question_stats,
     t975,
 )
 from bot.domain.campaigns import Mark
@@ -94,24 +92,6 @@ def test_the_interval_contains_the_mean_and_narrows_with_more_of_the_same(values
     assert est.low - 1e-9 <= est.mean <= est.high + 1e-9
     doubled = mean_interval(values * 2)
     assert doubled.high - doubled.low <= est.high - est.low + 1e-9  # type: ignore[operator]
-
-
-def test_question_stats_find_the_most_chosen_wrong_option() -> None:
-    stats = question_stats(
-        [
-            ChoiceCount("q1", frozenset({0}), True, 6),
-            ChoiceCount("q1", frozenset({2}), False, 3),
-            ChoiceCount("q1", frozenset({1}), False, 3),
-            ChoiceCount("q2", frozenset({1}), True, 2),
-        ]
-    )
-    assert [(s.question_id, s.answered, s.accuracy) for s in stats] == [
-        ("q1", 12, 0.5),
-        ("q2", 2, 1.0),
-    ]
-    assert stats[0].top_wrong == frozenset({1})
-    assert stats[0].top_wrong_count == 3
-    assert stats[1].top_wrong is None
 
 
 def test_report_has_every_row_with_zeros_when_nobody_joined() -> None:
