@@ -60,7 +60,57 @@ def build_requests(settings: Settings) -> tuple[HTTPXRequest, HTTPXRequest]:
     return send, updates
 
 
-class HandledBeforeConfirmed(BaseRequest):
+class WrappingRequest(BaseRequest):
+    """A ``BaseRequest`` that passes every call to ``inner``, with a hook before and after.
+
+    Subclasses override ``before`` (awaited before the call) and ``after`` (given the status
+    and body); the URL they see holds the token, so they keep only its last segment.
+    """
+
+    def __init__(self, inner: BaseRequest) -> None:
+        self.inner = inner
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self.inner.read_timeout
+
+    async def initialize(self) -> None:
+        await self.inner.initialize()
+
+    async def shutdown(self) -> None:
+        await self.inner.shutdown()
+
+    async def before(self, url: str) -> None:
+        """Called before the request is sent."""
+
+    def after(self, url: str, code: int) -> None:
+        """Called with the answer's status code."""
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = BaseRequest.DEFAULT_NONE,
+        write_timeout: Any = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        await self.before(url)
+        code, body = await self.inner.do_request(
+            url,
+            method,
+            request_data,
+            read_timeout=read_timeout,
+            write_timeout=write_timeout,
+            connect_timeout=connect_timeout,
+            pool_timeout=pool_timeout,
+        )
+        self.after(url, code)
+        return code, body
+
+
+class HandledBeforeConfirmed(WrappingRequest):
     """Sends ``getUpdates`` only when every update received so far has been handled.
 
     ``getUpdates`` with ``offset`` is how long polling confirms the previous batch; Telegram
@@ -74,40 +124,12 @@ class HandledBeforeConfirmed(BaseRequest):
     """
 
     def __init__(self, inner: BaseRequest) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.queue: asyncio.Queue[Any] | None = None
 
-    @property
-    def read_timeout(self) -> float | None:
-        return self.inner.read_timeout
-
-    async def initialize(self) -> None:
-        await self.inner.initialize()
-
-    async def shutdown(self) -> None:
-        await self.inner.shutdown()
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: Any = BaseRequest.DEFAULT_NONE,
-        write_timeout: Any = BaseRequest.DEFAULT_NONE,
-        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
-        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
-    ) -> tuple[int, bytes]:
+    async def before(self, url: str) -> None:
         if self.queue is not None and url.endswith("/getUpdates"):
             await self.queue.join()
-        return await self.inner.do_request(
-            url,
-            method,
-            request_data,
-            read_timeout=read_timeout,
-            write_timeout=write_timeout,
-            connect_timeout=connect_timeout,
-            pool_timeout=pool_timeout,
-        )
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:

@@ -17,8 +17,9 @@ from typing import Any
 
 from telegram import Update
 from telegram.ext import SimpleUpdateProcessor
-from telegram.request import BaseRequest, RequestData
+from telegram.request import BaseRequest
 
+from bot.connection import WrappingRequest
 from bot.metrics import HANDLER_SECONDS, LAST_GET_UPDATES, OTHER, TELEGRAM_429, UPDATES, known
 
 UPDATE_TYPES = frozenset(str(t) for t in Update.ALL_TYPES)
@@ -85,7 +86,7 @@ def update_key(update: object) -> int | None:
     return update.effective_chat.id if update.effective_chat is not None else None
 
 
-class InstrumentedRequest(BaseRequest):
+class InstrumentedRequest(WrappingRequest):
     """Wraps the real request: 429s by method, and the time of the last good ``getUpdates``.
 
     Telegram's 429 reaches PTB as ``RetryAfter`` (the rate limiter may retry it quietly), so
@@ -93,40 +94,12 @@ class InstrumentedRequest(BaseRequest):
     """
 
     def __init__(self, inner: BaseRequest, *, clock: Callable[[], float] = time.time) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.clock = clock
         self.last_get_updates_ok: float | None = None  # Unix time
         self.on_get_updates_ok: Callable[[], None] | None = None  # e.g. an outage ends
 
-    @property
-    def read_timeout(self) -> float | None:
-        return self.inner.read_timeout
-
-    async def initialize(self) -> None:
-        await self.inner.initialize()
-
-    async def shutdown(self) -> None:
-        await self.inner.shutdown()
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: Any = BaseRequest.DEFAULT_NONE,
-        write_timeout: Any = BaseRequest.DEFAULT_NONE,
-        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
-        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
-    ) -> tuple[int, bytes]:
-        code, body = await self.inner.do_request(
-            url,
-            method,
-            request_data,
-            read_timeout=read_timeout,
-            write_timeout=write_timeout,
-            connect_timeout=connect_timeout,
-            pool_timeout=pool_timeout,
-        )
+    def after(self, url: str, code: int) -> None:
         api_method = url.rsplit("/", 1)[-1]  # the part before it holds the token: never kept
         if code == 429:
             TELEGRAM_429.labels(api_method if _METHOD.fullmatch(api_method) else OTHER).inc()
@@ -135,4 +108,3 @@ class InstrumentedRequest(BaseRequest):
             LAST_GET_UPDATES.set(self.last_get_updates_ok)
             if self.on_get_updates_ok is not None:
                 self.on_get_updates_ok()
-        return code, body
