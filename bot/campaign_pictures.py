@@ -26,10 +26,8 @@ from bot.charts import (
     HEADER_TEXT,
     MUTED,
     TEXT,
-    cjk_font,
-    drawable,
-    fit,
 )
+from bot.charts import draw_text as _text
 
 LATER = "#16A34A"  # the later result beside the baseline (BAR)
 GOLD = "#B8860B"
@@ -39,29 +37,6 @@ def _png(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=False)
     return buffer.getvalue()
-
-
-def _text(
-    draw: ImageDraw.ImageDraw,
-    xy: tuple[float, float],
-    text: str,
-    size: int,
-    fill: str,
-    *,
-    anchor: str = "la",
-    max_width: float | None = None,
-    bold: bool = False,
-) -> float:
-    font = cjk_font(size)
-    line = drawable(text)
-    if max_width is not None:
-        line = fit(line, font, max_width)
-    if line:
-        draw.text(
-            xy, line, font=font, fill=fill, anchor=anchor,
-            stroke_width=1 if bold else 0, stroke_fill=fill,
-        )  # fmt: skip
-    return font.getlength(line)
 
 
 # --- QR poster ---------------------------------------------------------------------------------

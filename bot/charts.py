@@ -197,6 +197,36 @@ def fit(text: str, font: ImageFont.FreeTypeFont, max_width: float) -> str:
 # --------------------------------------------------------------------------- drawing
 
 
+def draw_text(
+    draw: ImageDraw.ImageDraw,
+    xy: tuple[float, float],
+    text: str,
+    size: int,
+    fill: str,
+    *,
+    anchor: str = "la",
+    max_width: float | None = None,
+    bold: bool = False,
+) -> float:
+    """Draw one line made drawable first, cut with "…" at ``max_width``; returns its width."""
+    font = cjk_font(size)
+    line = drawable(text)
+    if max_width is not None:
+        line = fit(line, font, max_width)
+    if not line:
+        return 0.0
+    draw.text(
+        xy,
+        line,
+        font=font,
+        fill=fill,
+        anchor=anchor,
+        stroke_width=1 if bold else 0,
+        stroke_fill=fill,
+    )
+    return font.getlength(line)
+
+
 class _Canvas:
     """ImageDraw with every string made drawable first: the single place text is drawn."""
 
@@ -215,22 +245,9 @@ class _Canvas:
         bold: bool = False,
     ) -> float:
         """Draw one line; returns its width in px."""
-        font = cjk_font(size)
-        line = drawable(text)
-        if max_width is not None:
-            line = fit(line, font, max_width)
-        if not line:
-            return 0.0
-        self.draw.text(
-            xy,
-            line,
-            font=font,
-            fill=fill,
-            anchor=anchor,
-            stroke_width=1 if bold else 0,
-            stroke_fill=fill,
+        return draw_text(
+            self.draw, xy, text, size, fill, anchor=anchor, max_width=max_width, bold=bold
         )
-        return font.getlength(line)
 
     def box(self, xy: tuple[float, float, float, float], fill: str, radius: float = 0) -> None:
         x0, y0, x1, y1 = xy
