@@ -46,7 +46,7 @@ from bot.handlers.campaign_views import (
     share_link,
     status_view,
 )
-from bot.handlers.common import Button, View, edit, from_person, keyboard, offers, reply
+from bot.handlers.common import Button, View, edit, from_person, keyboard, offers, reply, run_every
 from bot.handlers.dispatch import Press, on
 from bot.handlers.quiz import bank_rows, private_only, send_shown
 from bot.ratelimit import Priority, priority
@@ -423,15 +423,13 @@ async def send_quietly(bot: Bot, chat_id: int, view: View) -> None:
 
 def schedule(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """One repeating job for every campaign (started by ``build_application``)."""
-    job_queue = app.job_queue
-    if job_queue is None:
-        raise RuntimeError("campaigns need python-telegram-bot[job-queue]")
-    job_queue.run_repeating(
+    run_every(
+        app,
         campaign_tick,
-        interval=JOB_INTERVAL_SECONDS,
+        seconds=JOB_INTERVAL_SECONDS,
         first=10,
         name=JOB_NAME,
-        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": 30},
+        needed_by="campaigns",
     )
 
 

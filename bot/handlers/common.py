@@ -10,7 +10,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
 from telegram import User as TgUser
 from telegram.error import BadRequest
-from telegram.ext import CallbackContext
+from telegram.ext import Application, CallbackContext
 
 from bot.actions import Action, decode
 from bot.context import Services, services
@@ -168,4 +168,26 @@ def offers(message: Message, action: Action) -> bool:
     return any(
         decode(b.callback_data if isinstance(b.callback_data, str) else None) == action
         for b in buttons
+    )
+
+
+def run_every(
+    app: Application[Any, Any, Any, Any, Any, Any],
+    callback: Callable[[CallbackContext[Any, Any, Any, Any]], Any],
+    *,
+    seconds: float,
+    first: float,
+    name: str,
+    needed_by: str,
+) -> None:
+    """One repeating job for everyone (never a job per chat); late runs merge, never pile up."""
+    job_queue = app.job_queue
+    if job_queue is None:
+        raise RuntimeError(f"{needed_by} need python-telegram-bot[job-queue]")
+    job_queue.run_repeating(
+        callback,
+        interval=seconds,
+        first=first,
+        name=name,
+        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": 30},
     )

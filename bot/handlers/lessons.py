@@ -50,6 +50,7 @@ from bot.handlers.common import (
     from_operator,
     keyboard,
     offers,
+    run_every,
 )
 from bot.handlers.dispatch import Press, on, refusal_key
 from bot.handlers.feedback import report_button
@@ -232,15 +233,13 @@ async def lesson_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def schedule(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """One repeating job for everyone (never a job per chat)."""
-    job_queue = app.job_queue
-    if job_queue is None:
-        raise RuntimeError("daily lessons need python-telegram-bot[job-queue]")
-    job_queue.run_repeating(
+    run_every(
+        app,
         lesson_tick,
-        interval=JOB_INTERVAL_SECONDS,
+        seconds=JOB_INTERVAL_SECONDS,
         first=5,
         name=JOB_NAME,
-        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": 30},
+        needed_by="daily lessons",
     )
 
 

@@ -453,11 +453,7 @@ class LessonService:
             try:
                 sub = await self.repo.lessons.lesson_subscription(delivery.chat_id)
                 if sub is None or not sub.active:
-                    await self.repo.lessons.mark_lesson_failed(
-                        delivery.id, "inactive", release_lesson=True
-                    )
-                    metrics.lesson_failed("inactive")
-                    report.failed += 1
+                    await self._failed(delivery.id, "inactive", report, release=True)
                     return
                 zone = self.zone(sub)
                 if local_day(now, zone) != delivery.local_day:
@@ -470,9 +466,7 @@ class LessonService:
                 if self.settings.quiet_hours.contains(now.astimezone(zone).time()):
                     return  # later today, once quiet hours are over
                 if delivery.attempts >= self.max_attempts:
-                    await self.repo.lessons.mark_lesson_failed(delivery.id, "too_many_attempts")
-                    metrics.lesson_failed("too_many_attempts")
-                    report.failed += 1
+                    await self._failed(delivery.id, "too_many_attempts", report)
                     return
                 if not await self.repo.lessons.reclaim_lesson(delivery, now):
                     report.lost_race += 1
@@ -484,6 +478,20 @@ class LessonService:
             except Exception:
                 log.exception("retrying lesson delivery %d failed", delivery.id)
 
+    async def _failed(
+        self,
+        delivery_id: int,
+        reason: str,
+        report: RunReport,
+        *,
+        release: bool = False,
+        counted_as: str | None = None,
+    ) -> None:
+        """Record a delivery that will not be retried; ``release`` frees its lesson."""
+        await self.repo.lessons.mark_lesson_failed(delivery_id, reason, release_lesson=release)
+        metrics.lesson_failed(counted_as or reason)
+        report.failed += 1
+
     async def _send_claimed(
         self, delivery: Delivery, sub: Subscription, send: LessonSend, report: RunReport
     ) -> int | None:
@@ -491,11 +499,7 @@ class LessonService:
         SendError (and cancellation) leave the row pending for a later retry."""
         message = self.outgoing(delivery, sub.kind, sub.language)
         if message is None:
-            await self.repo.lessons.mark_lesson_failed(
-                delivery.id, "content_removed", release_lesson=True
-            )
-            metrics.lesson_failed("content_removed")
-            report.failed += 1
+            await self._failed(delivery.id, "content_removed", report, release=True)
             return None
         attempts = delivery.attempts
         while True:
@@ -503,11 +507,7 @@ class LessonService:
                 message_id = await send(message)
             except Moved as exc:
                 if attempts >= self.max_attempts:
-                    await self.repo.lessons.mark_lesson_failed(
-                        delivery.id, exc.reason, release_lesson=True
-                    )
-                    metrics.lesson_failed(exc.reason)
-                    report.failed += 1
+                    await self._failed(delivery.id, exc.reason, report, release=True)
                     return None
                 await self.repo.groups.move_chat(sub.chat_id, exc.new_chat_id)
                 log.info("lessons: chat %d became %d", sub.chat_id, exc.new_chat_id)
@@ -517,27 +517,17 @@ class LessonService:
                 attempts += 1
                 continue
             except Unreachable as exc:
-                await self.repo.lessons.mark_lesson_failed(
-                    delivery.id, exc.reason, release_lesson=True
-                )
+                await self._failed(delivery.id, exc.reason, report, release=True)
                 await self.repo.lessons.deactivate_lessons(sub.chat_id, exc.reason, self.clock())
-                metrics.lesson_failed(exc.reason)
-                report.failed += 1
                 report.deactivated += 1
                 return None
             except Rejected as exc:
                 reason = f"{exc.reason}: {exc.detail}" if exc.detail else exc.reason
-                await self.repo.lessons.mark_lesson_failed(delivery.id, reason)
-                metrics.lesson_failed(exc.reason)
-                report.failed += 1
+                await self._failed(delivery.id, reason, report, counted_as=exc.reason)
                 return None
             except (RetryLater, Transient) as exc:
                 if attempts >= self.max_attempts:
-                    await self.repo.lessons.mark_lesson_failed(
-                        delivery.id, exc.reason, release_lesson=True
-                    )
-                    metrics.lesson_failed(exc.reason)
-                    report.failed += 1
+                    await self._failed(delivery.id, exc.reason, report, release=True)
                     return None
                 if isinstance(exc, RetryLater):
                     wait = max(exc.seconds, 0.0)
@@ -596,13 +586,9 @@ class LessonService:
     ) -> Outgoing | Refusal:
         """The lesson message whose multiple-answer check shows the options of ``selected``
         ticked (nothing is stored: the selection lives in the buttons)."""
-        delivery = await self.repo.lessons.lesson_delivery(delivery_id)
-        if delivery is None or delivery.chat_id != origin.chat_id:
-            return Refusal.INVALID
-        if origin.private and not origin.own_private_chat:
-            return Refusal.NOT_YOURS
-        if delivery.message_id != origin.message_id:
-            return Refusal.STALE
+        delivery = await self._shown_here(origin, delivery_id)
+        if isinstance(delivery, Refusal):
+            return delivery
         kind: ChatKind = "private" if origin.private else "group"
         language = await self._language(origin, kind)
         out = self.outgoing(delivery, kind, language)
@@ -611,6 +597,18 @@ class LessonService:
         if out.check.type is not QuestionType.MULTIPLE or selected >> len(out.check.options):
             return Refusal.INVALID
         return out
+
+    async def _shown_here(self, origin: Origin, delivery_id: int) -> Delivery | Refusal:
+        """The delivery a check button belongs to, if the press came from the message that
+        shows it (in its owner's private chat, or in the group it was sent to)."""
+        delivery = await self.repo.lessons.lesson_delivery(delivery_id)
+        if delivery is None or delivery.chat_id != origin.chat_id:
+            return Refusal.INVALID
+        if origin.private and not origin.own_private_chat:
+            return Refusal.NOT_YOURS
+        if delivery.message_id != origin.message_id:
+            return Refusal.STALE
+        return delivery
 
     async def _language(self, origin: Origin, kind: ChatKind) -> str:
         if kind == "group":
@@ -628,13 +626,9 @@ class LessonService:
         any member who has started the bot). It counts like a quiz answer: the day joins the
         streak and the question's card moves (``bot.domain.quiz.learn``).
         """
-        delivery = await self.repo.lessons.lesson_delivery(delivery_id)
-        if delivery is None or delivery.chat_id != origin.chat_id:
-            return Refusal.INVALID
-        if origin.private and not origin.own_private_chat:
-            return Refusal.NOT_YOURS
-        if delivery.message_id != origin.message_id:
-            return Refusal.STALE
+        delivery = await self._shown_here(origin, delivery_id)
+        if isinstance(delivery, Refusal):
+            return delivery
         question = self.catalog.questions.get(delivery.check_id or "")
         if question is None:
             return Refusal.STALE
