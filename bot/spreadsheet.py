@@ -17,6 +17,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell as XlCell
 from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 Cell = str | int | float | bool | date | datetime | None
@@ -70,7 +71,7 @@ def _write_sheet(ws: WriteOnlyWorksheet, sheet: Sheet) -> None:
             shown = f"{value:.0%}" if i in sheet.percent_columns and value is not None else value
             widths[i] = max(widths[i], display_width(str(shown if shown is not None else "")))
     for i, width in enumerate(widths):
-        ws.column_dimensions[_column_letter(i)].width = min(width + 2, MAX_WIDTH)  # type: ignore[attr-defined]
+        ws.column_dimensions[get_column_letter(i + 1)].width = min(width + 2, MAX_WIDTH)  # type: ignore[attr-defined]
     ws.freeze_panes = "A2"
     bold = Font(bold=True)
     header = []
@@ -94,12 +95,3 @@ def _write_sheet(ws: WriteOnlyWorksheet, sheet: Sheet) -> None:
             else:
                 cells.append(_value(value))
         ws.append(cells)
-
-
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters

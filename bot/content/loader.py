@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from bot.content import guess, rules, scenes
 from bot.content.campaigns import PendingCampaign, load_campaign, resolve_campaigns
-from bot.content.problems import Problem, Severity
+from bot.content.problems import Checked, Problem, Severity
 from bot.content.schema import (
     FORMAT_VERSION,
     BankFileModel,
@@ -65,20 +65,12 @@ Where = Mark | At
 
 
 @dataclass
-class LoadResult:
+class LoadResult(Checked):
     catalog: Catalog
     problems: list[Problem]
     files: int
     checked_banks: tuple[str, ...] = ()
     """Ids of the banks in the files checked (not in context files), in menu order."""
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity is Severity.ERROR]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
 
 @dataclass

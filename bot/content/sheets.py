@@ -22,6 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from openpyxl.utils import get_column_letter
 from pydantic import ValidationError
 
 from bot.content.bankyaml import plain
@@ -66,15 +67,6 @@ class Grid:
 
     name: str  # the sheet's name in messages ("" for a CSV file)
     rows: list[tuple[int, list[CellValue]]] = field(default_factory=list)
-
-
-def column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 # --- reading files ---------------------------------------------------------------------------
@@ -163,7 +155,7 @@ def _grid(path: Path, ws: Any, problems: list[str]) -> Grid:
     for merged in ws.merged_cells.ranges:
         problems.append(
             f"{path}: sheet {ws.title} row {merged.min_row}, column "
-            f"{column_letter(merged.min_col - 1)}: merged cells ({merged.coord}); unmerge them "
+            f"{get_column_letter(merged.min_col)}: merged cells ({merged.coord}); unmerge them "
             "so every value has its own cell"
         )
     for row in ws.iter_rows():
@@ -210,7 +202,7 @@ def read_csv(path: Path) -> Grid:
         for index, value in enumerate(row):
             if value.startswith("="):
                 problems.append(
-                    f"{path}: row {number}, column {column_letter(index)}: a formula "
+                    f"{path}: row {number}, column {get_column_letter(index + 1)}: a formula "
                     f"({value[:20]}); paste values instead"
                 )
         if any(v.strip() for v in row):
@@ -240,7 +232,7 @@ class _Reader:
         if index is None:
             return f"{self.display}: {sheet}row {row}"
         named = f" ({key})" if key else ""
-        return f"{self.display}: {sheet}row {row}, column {column_letter(index)}{named}"
+        return f"{self.display}: {sheet}row {row}, column {get_column_letter(index + 1)}{named}"
 
     def report(self, row: int, index: int | None, key: str, message: str) -> None:
         self.problems.append(f"{self.at(row, index, key)}: {message}")
@@ -268,7 +260,7 @@ def _header(reader: _Reader, known: dict[str, Column]) -> tuple[int, dict[int, C
             suggestion = f" (did you mean '{hint[0]}'?)" if hint else ""
             reader.report(row, index, "", f"'{text}' is not a template column{suggestion}")
         elif key in seen:
-            reader.report(row, index, key, f"repeats column {column_letter(seen[key])}")
+            reader.report(row, index, key, f"repeats column {get_column_letter(seen[key] + 1)}")
         else:
             seen[key] = index
             columns[index] = column

@@ -21,7 +21,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bot.content.loader import _describe, _type_name, find_files
-from bot.content.problems import Problem, Severity
+from bot.content.problems import Checked, Problem, Severity
 from bot.content.schema import Identifier, TextModel
 from bot.content.yamlnodes import Mark, YamlError, load_reference, locate
 from bot.domain import limits
@@ -139,20 +139,12 @@ class SignalFileModel(_Model):
 
 
 @dataclass
-class SignalLoadResult:
+class SignalLoadResult(Checked):
     checker: Checker | None  # None when there is any error
     problems: list[Problem]
     files: int
     signals: tuple[Signal, ...] = ()
     kinds: tuple[Kind, ...] = ()
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity is Severity.ERROR]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
 
 @functools.cache
