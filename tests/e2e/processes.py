@@ -169,8 +169,22 @@ def content_folders(tmp_path: Path) -> tuple[Path, Path]:
     return quizzes, content
 
 
-def bot_env(server: EmulatorServer | None, tmp_path: Path, **extra: str) -> dict[str, str]:
-    quizzes, content = content_folders(tmp_path)
+def bot_env(
+    server: EmulatorServer | str | None,
+    tmp_path: Path,
+    *,
+    shipped: bool = False,
+    bypass_proxies: bool = True,
+    **extra: str,
+) -> dict[str, str]:
+    """The environment of a `quizbot` child: this test's Bot API (a server or a base URL),
+    the test banks (or, with ``shipped``, the repo's own content), DEBUG logs, and no proxy
+    or Telegram setting inherited from the machine; ``bypass_proxies=False`` lets a test set
+    its own proxy."""
+    if shipped:
+        quizzes, content = ROOT / "quizzes", ROOT / "content"
+    else:
+        quizzes, content = content_folders(tmp_path)
     env = {
         **{
             k: v
@@ -182,11 +196,14 @@ def bot_env(server: EmulatorServer | None, tmp_path: Path, **extra: str) -> dict
         "QUIZZES_DIR": str(quizzes),
         "CONTENT_DIR": str(content),
         "LOG_LEVEL": "DEBUG",
-        "NO_PROXY": "*",
         "PYTHONPATH": str(ROOT),
     }
-    if server is not None:
+    if bypass_proxies:
+        env["NO_PROXY"] = "*"
+    if isinstance(server, EmulatorServer):
         env["TELEGRAM_BASE_URL"] = server.api_base_url
+    elif server is not None:
+        env["TELEGRAM_BASE_URL"] = server
     env.update(extra)
     return env
 
@@ -200,7 +217,10 @@ class Bot:
         self._reader = asyncio.create_task(self._read())
 
     @classmethod
-    async def start(cls, env: dict[str, str], *args: str, cwd: Path) -> Bot:
+    async def start(
+        cls, env: dict[str, str], *args: str, cwd: Path, stdout_too: bool = False
+    ) -> Bot:
+        """``quizbot run`` (or ``args``); ``stdout_too`` collects standard output in the log."""
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -209,14 +229,15 @@ class Bot:
             cwd=cwd,
             env=env,
             stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE if stdout_too else asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.STDOUT if stdout_too else asyncio.subprocess.PIPE,
         )
         return cls(proc)
 
     async def _read(self) -> None:
-        assert self.proc.stderr is not None
-        async for line in self.proc.stderr:
+        stream = self.proc.stderr or self.proc.stdout
+        assert stream is not None
+        async for line in stream:
             self.log.append(line.decode(errors="replace"))
 
     @property
@@ -235,8 +256,8 @@ class Bot:
         await self.wait_for_log("serving as @quiz315_bot")
         return self
 
-    async def exit_code(self) -> int:
-        code = await asyncio.wait_for(self.proc.wait(), WAIT)
+    async def exit_code(self, seconds: float = WAIT) -> int:
+        code = await asyncio.wait_for(self.proc.wait(), seconds)
         await self._reader
         return code
 
@@ -246,11 +267,13 @@ class Bot:
         return await self.exit_code()
 
 
-async def run_once(env: dict[str, str], *args: str, cwd: Path) -> tuple[int, str]:
-    """A `quizbot` command to its end: exit status and stderr."""
-    bot = await Bot.start(env, *args, cwd=cwd)
+async def run_once(
+    env: dict[str, str], *args: str, cwd: Path, seconds: float = WAIT, stdout_too: bool = False
+) -> tuple[int, str]:
+    """A `quizbot` command to its end: exit status and stderr (and stdout with ``stdout_too``)."""
+    bot = await Bot.start(env, *args, cwd=cwd, stdout_too=stdout_too)
     try:
-        return await bot.exit_code(), bot.text
+        return await bot.exit_code(seconds), bot.text
     finally:
         if bot.proc.returncode is None:
             bot.proc.kill()

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from bot.emulator.core import BotApiEmulator
 from bot.emulator.server import EmulatorServer
-from tests.e2e.test_run_process import TOKEN, USER, start_bot, until
+from tests.e2e.processes import TOKEN, USER, until
+from tests.e2e.test_run_process import start_bot
 
 
 async def test_the_bot_recovers_by_itself_and_answers_what_came_meanwhile(
@@ -55,5 +56,5 @@ async def test_the_bot_recovers_by_itself_and_answers_what_came_meanwhile(
     assert log.count("lost contact with the Bot API") == 1, log
     assert log.count("contact with the Bot API is back") == 1
     assert "Traceback" not in log
-    with sqlite3.connect(tmp_path / "bot.sqlite3") as conn:
+    with sqlite3.connect(tmp_path / "data" / "bot.sqlite3") as conn:
         assert conn.execute("SELECT COUNT(*) FROM answers").fetchone()[0] == 1

@@ -8,9 +8,7 @@ bot that serves at all went through the proxy; the proxy's log shows both of the
 from __future__ import annotations
 
 import asyncio
-import os
 import ssl
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -19,8 +17,7 @@ import trustme
 
 from bot.emulator.core import BotApiEmulator
 from bot.emulator.server import EmulatorServer
-from tests.e2e.test_run_process import TOKEN, USER, Process, until
-from tests.harness import ROOT
+from tests.e2e.processes import TOKEN, USER, Bot, bot_env, until
 from tests.proxies import FAKE_HOST, HttpProxy, Socks5Proxy
 
 
@@ -51,37 +48,14 @@ async def plain_server(emulator: BotApiEmulator) -> AsyncIterator[EmulatorServer
         await server.stop()
 
 
-async def run(tmp_path: Path, base_url: str, **env: str) -> Process:
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("TELEGRAM_") and "PROXY" not in k.upper()
-    }
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "run",
-        cwd=tmp_path,
-        env={
-            **clean,
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "TELEGRAM_BASE_URL": base_url,
-            "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
-            "QUIZZES_DIR": str(ROOT / "quizzes"),
-            "CONTENT_DIR": str(ROOT / "content"),
-            "LOG_LEVEL": "DEBUG",
-            "PYTHONPATH": str(ROOT),
-            **env,
-        },
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
+async def run(tmp_path: Path, base_url: str, **env: str) -> Bot:
+    """``quizbot run`` with the proxy settings ``env`` gives (none from this machine)."""
+    return await Bot.start(
+        bot_env(base_url, tmp_path, shipped=True, bypass_proxies=False, **env), cwd=tmp_path
     )
-    return Process(proc)
 
 
-async def serves_and_answers(bot: Process, emu: BotApiEmulator) -> None:
+async def serves_and_answers(bot: Bot, emu: BotApiEmulator) -> None:
     """The bot started (getMe, setMyCommands) and answers /start (getUpdates, sendMessage)."""
     try:
         await bot.wait_for_log("serving as @")

@@ -6,61 +6,15 @@ and the token never reaches the log.
 
 from __future__ import annotations
 
-import asyncio
-import os
-import shutil
 import signal
-import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot.emulator.core import BotApiEmulator
 from bot.emulator.server import EmulatorServer
-from tests.harness import ROOT
-
-TOKEN = "123456789:AAFakeTokenForE2eTestsOnly_abcdefgh"
-USER = 42
-WAIT = 20.0
-
-
-async def until(done: Callable[[], bool], what: str) -> None:
-    """Poll ``done`` every 50 ms, at most WAIT seconds."""
-    for _ in range(int(WAIT / 0.05)):
-        if done():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-class Process:
-    """A `quizbot run` child whose stderr log is collected as it comes."""
-
-    def __init__(self, proc: asyncio.subprocess.Process) -> None:
-        self.proc = proc
-        self.log: list[str] = []
-        self._reader = asyncio.create_task(self._read())
-
-    async def _read(self) -> None:
-        assert self.proc.stderr is not None
-        async for line in self.proc.stderr:
-            self.log.append(line.decode(errors="replace"))
-
-    async def wait_for_log(self, text: str) -> None:
-        def seen() -> bool:
-            if self.proc.returncode is not None:
-                raise AssertionError("".join(self.log))
-            return any(text in line for line in self.log)
-
-        await until(seen, f"the log line {text!r}")
-
-    async def stop(self) -> int:
-        if self.proc.returncode is None:
-            self.proc.send_signal(signal.SIGTERM)
-        code = await asyncio.wait_for(self.proc.wait(), WAIT)
-        await self._reader
-        return code
+from tests.e2e.processes import TOKEN, USER, Bot, bot_env, until
 
 
 @pytest.fixture
@@ -75,37 +29,9 @@ async def server() -> AsyncIterator[EmulatorServer]:
         await running.stop()
 
 
-async def start_bot(server: EmulatorServer, tmp_path: Path) -> Process:
-    quizzes = tmp_path / "quizzes"
-    shutil.copytree(ROOT / "tests" / "data" / "quizzes", quizzes)
-    content = tmp_path / "content"  # the real templates, no lessons
-    (content / "lessons").mkdir(parents=True)
-    (content / "templates").symlink_to(ROOT / "content" / "templates")
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")},
-        "TELEGRAM_BOT_TOKEN": TOKEN,
-        "TELEGRAM_BASE_URL": f"{server.url}/bot",
-        "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
-        "QUIZZES_DIR": str(quizzes),
-        "CONTENT_DIR": str(content),
-        "LOG_LEVEL": "DEBUG",
-        "NO_PROXY": "*",
-        "PYTHONPATH": str(ROOT),
-    }
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "run",
-        cwd=tmp_path,
-        env=env,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    bot = Process(proc)
-    await bot.wait_for_log("serving as @quiz315_bot")
-    return bot
+async def start_bot(server: EmulatorServer, tmp_path: Path) -> Bot:
+    """``quizbot run`` on the test banks, serving."""
+    return await (await Bot.start(bot_env(server, tmp_path), cwd=tmp_path)).serving()
 
 
 async def menu(server: EmulatorServer) -> list[str]:

@@ -52,7 +52,7 @@ class Run:
                 "WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/hook",
                 "WEBHOOK_PORT": str(port),
             }
-        self.env = bot_env(server, tmp_path, **extra)
+        self.env = bot_env(server, tmp_path) | extra
         self.deliver: Deliver = tg.deliver if mode == "webhook" else tg.nothing
         self.bots: list[Bot] = []
 
