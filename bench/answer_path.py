@@ -17,16 +17,14 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ApplicationBuilder, CallbackQueryHandler, ContextTypes
 
-from bench.common import BOT, CannedRequest, Row, latency_rows, print_table
+from bench.common import BOT, CannedRequest, Row, latency_rows, print_table, shipped_settings
 from bot.actions import Answer, Submit
 from bot.app import build_application
-from bot.config import Settings
 from bot.domain.content import QuestionType
 from bot.services.content import ContentStore
 from bot.storage.db import connect
 from bot.storage.repository import Repository
 
-ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456789:AAFakeTokenForBenchmarksOnly_abcdef"
 USERS = 2000
 
@@ -188,12 +186,7 @@ class Trips:
 
 
 async def ours(users: int, folder: Path, trips: Trips | None = None) -> list[float]:
-    settings = Settings(
-        token=TOKEN,
-        database_path=folder / "bench.sqlite3",
-        quizzes_dir=ROOT / "quizzes",
-        content_dir=ROOT / "content",
-    )
+    settings = shipped_settings(folder / "bench.sqlite3", token=TOKEN)
     content = ContentStore([settings.quizzes_dir])
     assert content.reload().ok
     repo = await Repository.open(settings.database_path)

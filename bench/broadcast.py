@@ -22,9 +22,8 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bench.common import Row
+from bench.common import Row, shipped_settings
 from bot.app import build_application
-from bot.config import Settings
 from bot.context import SERVICES_KEY
 from bot.emulator.core import BotApiEmulator, FloodLimits
 from bot.emulator.request import EmulatorRequest
@@ -34,7 +33,6 @@ from bot.services.content import ContentStore
 from bot.services.lessons import LessonService
 from bot.storage.repository import Repository
 
-ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456789:AAFakeTokenForTheBenchmarkOnly_abcdef"
 ZONE = ZoneInfo("Asia/Shanghai")
 FIRST_USER = 10_000
@@ -43,12 +41,7 @@ GOAL_RATE = 27.0
 
 async def run(subscribers: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(
-            token=TOKEN,
-            database_path=Path(folder) / "bench.sqlite3",
-            quizzes_dir=ROOT / "quizzes",
-            content_dir=ROOT / "content",
-        )
+        settings = shipped_settings(Path(folder) / "bench.sqlite3", token=TOKEN)
         content = ContentStore(settings.content_paths)
         if not content.reload().ok:
             raise SystemExit("the content does not load; run `quizbot validate`")

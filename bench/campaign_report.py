@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import io
 import random
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -21,8 +20,8 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from bench.common import Row, print_table
-from bench.storage_scale import ROOT, _migrate, _seed
+from bench.common import ROOT, Row, create_database, main_with_sizes
+from bench.storage_scale import _seed
 from bot.campaign_render import Labels, report_dashboard, report_sheets, report_workbook
 from bot.domain.campaigns import pool_questions
 from bot.render import Renderer
@@ -117,7 +116,7 @@ def measure(
     pool = [q.id for q in pool_questions(campaign, catalog.banks)]
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "campaign.sqlite3"
-        asyncio.run(_migrate(path))
+        create_database(path)
         started = time.perf_counter()
         _seed(path, users, answers, list(catalog.topics), list(catalog.questions)[:20])
         seed_campaign(
@@ -144,8 +143,7 @@ def measure(
 
 
 def main() -> None:
-    args = [int(a.replace("_", "")) for a in sys.argv[1:4]]
-    print_table(measure(*args))
+    main_with_sizes(measure, most=3)
 
 
 if __name__ == "__main__":

@@ -13,17 +13,15 @@ import random
 import time
 import unicodedata
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 import yaml
 
-from bench.common import Row, print_table
+from bench.common import ROOT, Row, print_table
 from bot.content.loader import load_content
 from bot.content.signals import load_signals
 from bot.domain.checker import Checker
 from bot.domain.normalise import MAX_CHARS
 
-ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "checker" / "corpus"
 MESSAGES = 10_000
 LONG_SHARE = 0.01

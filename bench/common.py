@@ -2,17 +2,54 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import resource
 import statistics
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import count
+from pathlib import Path
 from typing import Any
 
 from telegram.request import BaseRequest, RequestData
 
+from bot.config import Settings
+from bot.storage.repository import Repository
+
 BOT = {"id": 7000000315, "is_bot": True, "first_name": "反诈小课堂", "username": "quiz315_bot"}
+
+
+ROOT = Path(__file__).resolve().parent.parent
+"""The repository: benchmarks run on the shipped banks and lessons."""
+
+
+def shipped_settings(database: Path, *, token: str | None) -> Settings:
+    """Settings for a benchmark: its own database, the shipped quizzes and content."""
+    return Settings(
+        token=token,
+        database_path=database,
+        quizzes_dir=ROOT / "quizzes",
+        content_dir=ROOT / "content",
+    )
+
+
+def create_database(path: Path) -> None:
+    """An empty database with every migration applied (for a seeding process to fill)."""
+
+    async def migrate() -> None:
+        repo = await Repository.open(path)
+        await repo.close()
+
+    asyncio.run(migrate())
+
+
+def main_with_sizes(measure: Callable[..., Sequence[Row]], most: int = 2) -> None:
+    """``python -m bench.X [N [M]]``: up to ``most`` sizes from the command line (``_``
+    allowed), the rest ``measure``'s defaults."""
+    args = [int(a.replace("_", "")) for a in sys.argv[1 : 1 + most]]
+    print_table(measure(*args))
 
 
 class CannedRequest(BaseRequest):

@@ -17,9 +17,8 @@ from pathlib import Path
 
 from telegram import Update
 
-from bench.common import Row, print_table
+from bench.common import ROOT, Row, print_table, shipped_settings
 from bot.app import build_application
-from bot.config import Settings
 from bot.emulator.core import BotApiEmulator
 from bot.emulator.request import EmulatorRequest, process_pending_updates
 from bot.handlers.events import runtime
@@ -28,7 +27,6 @@ from bot.storage.repository import Repository
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
-ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456789:AAFakeTokenForBenchmarksOnly_abcdef"
 PLAYERS = 1000
 ADMIN = 10
@@ -50,12 +48,7 @@ async def measure() -> list[Row]:
     content = ContentStore([ROOT / "quizzes"])
     assert content.reload().ok
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(
-            token=TOKEN,
-            database_path=Path(folder) / "bench.sqlite3",
-            quizzes_dir=ROOT / "quizzes",
-            content_dir=ROOT / "content",
-        )
+        settings = shipped_settings(Path(folder) / "bench.sqlite3", token=TOKEN)
         emu = BotApiEmulator(clock=clock.timestamp, wall_clock=clock.timestamp)
         players = range(100_000, 100_000 + PLAYERS)
         for uid in (ADMIN, *players):

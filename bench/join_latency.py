@@ -41,9 +41,8 @@ from typing import Any
 import aiohttp
 from telegram.error import TelegramError
 
-from bench.common import Row, print_table
+from bench.common import Row, print_table, shipped_settings
 from bot.actions import Join
-from bot.config import Settings
 from bot.handlers import dispatch
 from bot.handlers.common import display_name
 from bot.handlers.dispatch import Press
@@ -52,7 +51,6 @@ from bot.preview.runner import YOU, Preview, PreviewOptions
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
-ROOT = Path(__file__).resolve().parent.parent
 PACES = ((30, 10.0), (8, 32.0))  # (joins, seconds over which they arrive, evenly)
 GOAL = 0.2  # seconds, p95 press to pop-up
 BUSY_EVERY = float(os.environ.get("BUSY_EVERY", "6"))  # seconds between the other edits
@@ -197,12 +195,7 @@ def figures(values: list[float]) -> str:
 
 async def measure() -> list[Row]:
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(
-            token=None,
-            database_path=Path(folder) / "bench.sqlite3",
-            quizzes_dir=ROOT / "quizzes",
-            content_dir=ROOT / "content",
-        )
+        settings = shipped_settings(Path(folder) / "bench.sqlite3", token=None)
         options = PreviewOptions(port=0, flood_limits=True, database=Path(folder) / "p.sqlite3")
         preview = Preview(settings, options)
         await preview.start()

@@ -19,7 +19,6 @@ import asyncio
 import multiprocessing
 import random
 import statistics
-import sys
 import tempfile
 import time
 from dataclasses import replace
@@ -28,7 +27,14 @@ from pathlib import Path
 from telegram import Update
 
 from bench.answer_path import TOKEN, command
-from bench.common import CannedRequest, Row, print_table
+from bench.common import (
+    ROOT,
+    CannedRequest,
+    Row,
+    create_database,
+    main_with_sizes,
+    shipped_settings,
+)
 from bot.app import PTBApplication, build_application
 from bot.config import Settings
 from bot.context import SERVICES_KEY, Services
@@ -37,7 +43,6 @@ from bot.services.content import ContentStore
 from bot.storage.bulk import ANSWERS_PER_SESSION, seed
 from bot.storage.repository import Repository
 
-ROOT = Path(__file__).resolve().parent.parent
 BANK = "card_skimming"
 OPERATOR = 7
 IDLE_SAMPLES = 200
@@ -131,14 +136,9 @@ def measure(users: int = 100_000, answers: int = 1_000_000) -> list[Row]:
     assert content.reload().ok
     questions = [q.id for q in content.catalog.bank_questions(BANK)][:ANSWERS_PER_SESSION]
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(
-            token=TOKEN,
-            database_path=Path(folder) / "stats.sqlite3",
-            quizzes_dir=ROOT / "quizzes",
-            content_dir=ROOT / "content",
-        )
+        settings = shipped_settings(Path(folder) / "stats.sqlite3", token=TOKEN)
         settings = replace(settings, owner_ids=frozenset({OPERATOR}))
-        asyncio.run(_migrate(settings.database_path))
+        create_database(settings.database_path)
         started = time.perf_counter()
         worker = multiprocessing.get_context("spawn").Process(
             target=_seed, args=(settings.database_path, users, answers, questions)
@@ -159,14 +159,8 @@ def _in_fresh_process(settings: Settings, users: int) -> list[Row]:
     return asyncio.run(measure_app(settings, users))
 
 
-async def _migrate(path: Path) -> None:
-    repo = await Repository.open(path)
-    await repo.close()
-
-
 def main() -> None:
-    args = [int(a.replace("_", "")) for a in sys.argv[1:3]]
-    print_table(measure(*args))
+    main_with_sizes(measure)
 
 
 if __name__ == "__main__":

@@ -33,9 +33,8 @@ from telegram import Update
 from telegram.ext import AIORateLimiter, BaseRateLimiter
 from telegram.request import RequestData
 
-from bench.common import Row, print_table
+from bench.common import Row, print_table, shipped_settings
 from bot.app import build_application
-from bot.config import Settings
 from bot.context import SERVICES_KEY
 from bot.emulator.core import BotApiEmulator, FloodLimits
 from bot.emulator.request import EmulatorRequest
@@ -45,7 +44,6 @@ from bot.services.content import ContentStore
 from bot.services.lessons import LessonService
 from bot.storage.repository import Repository
 
-ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456789:AAFakeTokenForBenchmarksOnly_abcdef"
 ZONE = ZoneInfo("Asia/Shanghai")
 PEOPLE = 50
@@ -132,12 +130,7 @@ async def pump(app: Any, emulator: BotApiEmulator, stop: asyncio.Event) -> None:
 
 async def run(configuration: str, people: int, lessons: int) -> Figures:
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(
-            token=TOKEN,
-            database_path=Path(folder) / "bench.sqlite3",
-            quizzes_dir=ROOT / "quizzes",
-            content_dir=ROOT / "content",
-        )
+        settings = shipped_settings(Path(folder) / "bench.sqlite3", token=TOKEN)
         content = ContentStore(settings.content_paths)
         assert content.reload().ok
         now = datetime(2026, 3, 15, 20, 0, tzinfo=ZONE)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from telegram.ext import ApplicationBuilder
 
-from bench.common import CannedRequest, Row, print_table
+from bench.common import ROOT, CannedRequest, Row, print_table
 from bot.config import Settings
 from bot.context import Services
 from bot.domain.content import Scene
@@ -27,7 +27,6 @@ from bot.scene_pictures import render_scene_png
 from bot.services.content import ContentStore
 from bot.storage.repository import Repository
 
-ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456789:AAFakeTokenForBenchmarksOnly_abcdef"
 SENDS = 200
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import random
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -16,14 +15,21 @@ from pathlib import Path
 from telegram import Update
 
 from bench.answer_path import TOKEN, command
-from bench.common import CannedRequest, Row, latency_rows, print_table
+from bench.common import (
+    ROOT,
+    CannedRequest,
+    Row,
+    create_database,
+    latency_rows,
+    main_with_sizes,
+    shipped_settings,
+)
 from bot.app import build_application
 from bot.config import Settings
 from bot.services.content import ContentStore
 from bot.storage.bulk import seed
 from bot.storage.repository import Repository
 
-ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = 500
 
 
@@ -83,13 +89,8 @@ def measure(users: int = 100_000, answers: int = 5_000_000) -> list[Row]:
     assert content.reload().ok
     catalog = content.catalog
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings(
-            token=TOKEN,
-            database_path=Path(folder) / "scale.sqlite3",
-            quizzes_dir=ROOT / "quizzes",
-            content_dir=ROOT / "content",
-        )
-        asyncio.run(_migrate(settings.database_path))
+        settings = shipped_settings(Path(folder) / "scale.sqlite3", token=TOKEN)
+        create_database(settings.database_path)
         started = time.perf_counter()
         worker = multiprocessing.get_context("spawn").Process(
             target=_seed,
@@ -127,14 +128,8 @@ def _queries_in_fresh_process(settings: Settings, users: int) -> list[Row]:
     return [*rows, Row("storage", "bot resident memory (RSS)", f"{rss_mb():.0f} MB", "< 200 MB")]
 
 
-async def _migrate(path: Path) -> None:
-    repo = await Repository.open(path)
-    await repo.close()
-
-
 def main() -> None:
-    args = [int(a.replace("_", "")) for a in sys.argv[1:3]]
-    print_table(measure(*args))
+    main_with_sizes(measure)
 
 
 if __name__ == "__main__":
