@@ -178,6 +178,14 @@ class Database:
         """One trip to the database thread: execute and fetch together."""
         return list(await self.conn.execute_fetchall(sql, params))
 
+    async def tuples(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """For bulk reads (reports): rows as plain tuples, which are cheaper to make and to
+        index than ``sqlite3.Row``s (a campaign report reads 300,000 of them)."""
+        async with self.conn.execute(sql, params) as cursor:
+            cursor.row_factory = None
+            rows: list[Any] = list(await cursor.fetchall())
+            return rows
+
 
 def iso_or_none(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None

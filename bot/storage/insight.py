@@ -134,7 +134,7 @@ class InsightStore:
         self, question_ids: Collection[str] | None = None
     ) -> list[FirstAnswer]:
         """Each person's first answer to each question (to ``question_ids`` only, if given)."""
-        rows = await self.db.all(*_first_answers_sql(question_ids))
+        rows = await self.db.tuples(*_first_answers_sql(question_ids))
         return [_first_answer(row) for row in rows]
 
     async def session_answers(
@@ -149,21 +149,25 @@ class InsightStore:
         ``first_only``: each person's first answer to each question among those sessions;
         otherwise every answer (one per attempt).
         """
-        sources = (
-            "SELECT s.user_id, a.question_id, 'quiz' AS origin, 0 AS src, a.chosen, "
-            "a.correct, a.elapsed, a.qversion, a.answered_at "
+        rows = await self.db.tuples(
+            "SELECT s.user_id, a.question_id, 'quiz', a.chosen, a.correct, a.elapsed, "
+            "a.qversion, a.answered_at "
             "FROM answers a JOIN quiz_sessions s ON s.id = a.session_id "
             "WHERE a.session_id IN (SELECT value FROM json_each(?)) "
-            "AND a.question_id IN (SELECT value FROM json_each(?))"
+            "AND a.question_id IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted(session_ids)), json.dumps(sorted(question_ids))),
         )
-        every = (
-            "SELECT user_id, question_id, origin, chosen, correct, elapsed, qversion "
-            "FROM ({sources})"
-        )
-        sql = (_FIRST if first_only else every).format(sources=sources)
-        params = (json.dumps(sorted(session_ids)), json.dumps(sorted(question_ids)))
-        rows = await self.db.all(sql, params)
-        return [_first_answer(row) for row in rows]
+        if not first_only:
+            return [_first_answer(row) for row in rows]
+        # Each person's earliest answer per question, kept here rather than by GROUP BY: a
+        # campaign's 300,000 answers sort in SQLite's temporary B-tree in twice the time.
+        first: dict[tuple[int, str], tuple[Any, ...]] = {}
+        for row in rows:
+            key = (row[0], row[1])
+            kept = first.get(key)
+            if kept is None or row[7] < kept[7]:  # ties: the earlier session (rows come so)
+                first[key] = row
+        return [_first_answer(row) for row in first.values()]
 
     # --- reports of a problem ("纠错") -------------------------------------------------------
 
