@@ -8,8 +8,9 @@ language; the .xlsx through ``bot.spreadsheet`` (the one writer), pictures throu
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from bot.campaign_pictures import (
@@ -203,10 +204,29 @@ def report_workbook(report: CampaignReport, catalog: Catalog, label: Labels) -> 
 # --- pictures ----------------------------------------------------------------------------------
 
 
+DAILY_BARS = 62
+"""Up to two months of days are drawn a bar a day; a longer campaign a bar a week (the days
+sheet of the workbook stays daily)."""
+
+
+def new_participant_bars(days: Sequence[tuple[date, int]]) -> tuple[list[tuple[str, int]], bool]:
+    """Bars for the dashboard's new-participants chart: (label, count), and whether weekly.
+
+    Weeks count from the first day shown; a week's label is its first day (``3-1``)."""
+    if len(days) <= DAILY_BARS:
+        return [(f"{d.month}-{d.day}", n) for d, n in days], False
+    weeks: list[tuple[str, int]] = []
+    for start in range(0, len(days), 7):
+        first = days[start][0]
+        weeks.append((f"{first.month}-{first.day}", sum(n for _, n in days[start : start + 7])))
+    return weeks, True
+
+
 def report_dashboard(report: CampaignReport, catalog: Catalog, label: Labels) -> bytes:
     """One PNG: participation by unit, new participants per day, baseline vs later by topic."""
     s = report.summary
     titles = topic_titles(catalog)
+    bars, weekly = new_participant_bars([(d.day, d.new_participants) for d in report.days])
     dash = Dashboard(
         title=label.text(report.campaign.title),
         subtitle=label(
@@ -221,8 +241,8 @@ def report_dashboard(report: CampaignReport, catalog: Catalog, label: Labels) ->
             )
             for u in report.units
         ],
-        days_heading=label("dash_per_day"),
-        days=[(f"{d.day.month}-{d.day.day}", d.new_participants) for d in report.days],
+        days_heading=label("dash_per_week" if weekly else "dash_per_day"),
+        days=bars,
         topics_heading=label("dash_topics"),
         topics=[
             (label.text(titles.get(t.topic)) or t.topic, t.baseline.accuracy, t.later.accuracy)

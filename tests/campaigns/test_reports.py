@@ -278,3 +278,28 @@ def test_links_say_so_when_telegram_cannot_be_asked(
     assert err.strip().endswith("use --bot or set BOT_USERNAME")
     assert "AAFake" not in err
     assert not (env / "p").exists()
+
+
+def test_a_short_campaign_gets_a_bar_a_day_a_long_one_a_bar_a_week() -> None:
+    """Two months of days stay daily; a year would be 1-px bars, so it is drawn by week (the
+    workbook's days sheet stays daily), every participant counted once."""
+    from datetime import date
+
+    from bot.campaign_render import DAILY_BARS, new_participant_bars
+
+    first = date(2026, 3, 1)
+    short = [(first + timedelta(days=i), i % 3) for i in range(DAILY_BARS)]
+    bars, weekly = new_participant_bars(short)
+    assert not weekly
+    assert bars[:3] == [("3-1", 0), ("3-2", 1), ("3-3", 2)]
+    assert len(bars) == DAILY_BARS
+
+    year = [(first + timedelta(days=i), 1) for i in range(365)]
+    year[0] = (first, 58)
+    bars, weekly = new_participant_bars(year)
+    assert weekly
+    assert len(bars) == 53  # 52 full weeks and one day
+    assert bars[0] == ("3-1", 58 + 6)
+    assert bars[1] == ("3-8", 7)
+    assert bars[-1] == ("2-28", 1)
+    assert sum(n for _, n in bars) == sum(n for _, n in year)
