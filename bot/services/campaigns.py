@@ -6,6 +6,7 @@ data or a refusal with what its message needs) and send it.
 
 from __future__ import annotations
 
+import math
 import random
 import secrets
 from collections.abc import Callable, Collection
@@ -195,6 +196,7 @@ class Verification:
     campaign: Campaign | None = None  # None if the campaign file is gone (still valid)
     unit: Unit | None = None
     retry_at: datetime | None = None
+    retry_minutes: int = 0  # rate_limited: whole minutes until retry_at, at least 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -620,7 +622,8 @@ class CampaignService:
         recent = await self.repo.campaigns.verify_checks(user_id, now - VERIFY_WINDOW)
         wait = verify_wait(recent, now)
         if wait is not None:
-            return Verification(VerifyStatus.RATE_LIMITED, retry_at=wait)
+            minutes = max(1, math.ceil((wait - now).total_seconds() / 60))
+            return Verification(VerifyStatus.RATE_LIMITED, retry_at=wait, retry_minutes=minutes)
         await self.repo.campaigns.record_verify_check(user_id, now, now - VERIFY_WINDOW)
         return await self.lookup(text)
 

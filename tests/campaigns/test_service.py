@@ -289,6 +289,8 @@ async def test_school_certificates_never_carry_a_name(service: CampaignService) 
 async def test_verify_is_rate_limited_per_person(service: CampaignService) -> None:
     statuses = [(await service.verify(5, "ABCD-EFGH", T0)).status for _ in range(6)]
     assert statuses == [VerifyStatus.NOT_FOUND] * 5 + [VerifyStatus.RATE_LIMITED]
+    limited = await service.verify(5, "ABCD-EFGH", T0 + timedelta(minutes=9, seconds=30))
+    assert limited.retry_minutes == 1  # 30 s left: "in 1 minute", never "in 0"
     assert (await service.verify(6, "code?", T0)).status is VerifyStatus.MALFORMED
     later = await service.verify(5, "ABCD-EFGH", T0 + timedelta(minutes=11))
     assert later.status is VerifyStatus.NOT_FOUND

@@ -109,9 +109,13 @@ def test_certificates_and_organizers(renderer: Renderer, content: ContentStore, 
         lang, "campaign_verify", result=valid
     )
     later = Verification(
-        VerifyStatus.RATE_LIMITED, retry_at=datetime(2026, 3, 15, 2, 10, tzinfo=UTC)
+        VerifyStatus.RATE_LIMITED,
+        retry_at=datetime(2026, 3, 15, 2, 10, tzinfo=UTC),
+        retry_minutes=7,
     )
-    assert "02:10" in renderer(lang, "campaign_verify", result=later)
+    waiting = renderer(lang, "campaign_verify", result=later)
+    assert ("7 分钟后再试" if lang == "zh" else "in 7 minutes") in waiting
+    assert "UTC" not in waiting
     summary = Summary(0, 0, 0, 0, 0, 0, Estimate(0, None, None, None))
     for outcome in ("bound", "unbound", "not_bound", "usage", "not_organizer",
                     "unknown_campaign", "unknown_unit", "report"):  # fmt: skip
