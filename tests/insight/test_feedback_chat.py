@@ -161,6 +161,23 @@ async def test_a_question_is_reported_once_per_person(fbot: Harness) -> None:
     assert [(r["question_id"], r["reason"]) for r in rows] == [(qid, "wrong_answer")]
 
 
+async def test_a_double_tap_on_the_button_sends_the_reasons_once(fbot: Harness) -> None:
+    """A second press within seconds (a double tap, an update delivered twice) points at the
+    reasons already sent; a press later sends them again, since the first may be out of view."""
+    message, _ = await answered(fbot)
+    data = fbot.button(USER, "纠错", message.message_id)
+    await fbot.press(USER, data, message_id=message.message_id)
+    count = len(fbot.emu.messages(USER))
+    toast = await fbot.press(USER, data, message_id=message.message_id)
+    assert toast is not None
+    assert toast["text"] == "原因选项已经发在下面了，请在那里选择。"
+    assert len(fbot.emu.messages(USER)) == count
+    fbot.clock.advance(seconds=11)
+    await fbot.press(USER, data, message_id=message.message_id)
+    assert len(fbot.emu.messages(USER)) == count + 1
+    assert (fbot.last(USER).text or "").startswith("⚠️ 这道题有什么问题？")
+
+
 async def test_only_a_reply_to_the_prompt_is_the_note(fbot: Harness) -> None:
     _, qid, prompt = await report(fbot)
     reasons = fbot.emu.messages(USER)[-2]
