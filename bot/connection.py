@@ -63,8 +63,8 @@ def build_requests(settings: Settings) -> tuple[HTTPXRequest, HTTPXRequest]:
 class WrappingRequest(BaseRequest):
     """A ``BaseRequest`` that passes every call to ``inner``, with a hook before and after.
 
-    Subclasses override ``before`` (awaited before the call) and ``after`` (given the status
-    and body); the URL they see holds the token, so they keep only its last segment.
+    Subclasses override ``before`` (awaited before the call) and ``after`` (given the answer's
+    status code); the URL they see holds the token, so they keep only its last segment.
     """
 
     def __init__(self, inner: BaseRequest) -> None:

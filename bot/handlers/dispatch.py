@@ -43,6 +43,12 @@ def on(kind: type[A]) -> Callable[[Callable[[Press, A], Awaitable[None]]], Route
     return register
 
 
+REPEAT_SECONDS = 10.0
+"""A press of the same button by the same person within this many seconds is a repeat."""
+_RECENT = "recent_presses"
+"""``Services.extras`` key: when each (person, message, button) was last pressed."""
+
+
 def routes() -> dict[type[Action], Route]:
     return dict(_ROUTES)
 
@@ -84,6 +90,22 @@ class Press:
                 self.tg_user.id, self.tg_user.language_code
             )
         return self._language
+
+    def repeated(self, seconds: float = REPEAT_SECONDS) -> bool:
+        """Whether this person pressed this same button on this message moments ago: a double
+        tap, or the update delivered twice. A handler whose press sends a new message asks
+        (after its checks) and points at the first message instead of sending another; a
+        later press sends again, since the first may have scrolled away. Notes this press."""
+        recent: dict[tuple[int, int, int, str], float] = self.svc.extras.setdefault(_RECENT, {})
+        now = self.svc.clock().timestamp()
+        for key in [k for k, at in recent.items() if now - at >= seconds]:
+            del recent[key]
+        origin = self.origin
+        key = (origin.user_id, origin.chat_id, origin.message_id or 0, self.query.data or "")
+        if key in recent:
+            return True
+        recent[key] = now
+        return False
 
     async def refuse(self, key: str) -> None:
         """A toast saying why nothing changed, in the presser's language."""

@@ -138,31 +138,12 @@ async def report_problem(press: Press, action: ReportProblem) -> None:
             done = press.svc.render.label(await press.language(), "feedback_button_done")
             await mark_reported(message, action, done)
         return
-    if just_shown(press, action):
+    if press.repeated():
         await press.refuse("feedback_toast_reasons_below")
         return
     await press.answer()
     view = reasons_view(press.svc, outcome)
     await message.reply_text(view.text, reply_markup=view.markup, do_quote=True)
-
-
-REASONS_AGAIN_AFTER = 10.0
-"""Seconds within which another 纠错 press on the same answer (a double tap, an update
-delivered twice) points at the reasons already sent instead of sending them again; later,
-a press sends them again (the first may have scrolled away)."""
-
-
-def just_shown(press: Press, action: ReportProblem) -> bool:
-    """Whether the reasons for this person and answer went out moments ago (and note it)."""
-    shown: dict[tuple[int, str], float] = press.svc.extras.setdefault("feedback_reasons", {})
-    now = press.svc.clock().timestamp()
-    for key in [k for k, at in shown.items() if now - at >= REASONS_AGAIN_AFTER]:
-        del shown[key]
-    key = (press.origin.user_id, action.encode())
-    if key in shown:
-        return True
-    shown[key] = now
-    return False
 
 
 @on(ReportReason)

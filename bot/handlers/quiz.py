@@ -499,6 +499,9 @@ async def show_mistakes(press: Press, action: Mistakes) -> None:
     if isinstance(view, Refusal) or press.message is None:
         await press.refuse(refusal_key("toast_", view))
         return
+    if press.repeated():
+        await press.refuse("toast_sent_below")
+        return
     await press.answer()
     lang = await press.language()
     retry = [[(svc.render.label(lang, "retry_missed"), RetryMissed(view.session.id))]]
@@ -512,6 +515,9 @@ async def show_scene_text(press: Press, action: SceneText) -> None:
     question = await svc.quiz.scenario_of(press.origin, action.session, action.position)
     if isinstance(question, Refusal) or press.message is None:
         await press.refuse(refusal_key("toast_", question))
+        return
+    if press.repeated():
+        await press.refuse("toast_sent_below")
         return
     await press.answer()
     lang = await press.language()

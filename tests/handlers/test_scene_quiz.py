@@ -280,6 +280,13 @@ async def test_a_text_version_too_long_for_the_caption_comes_with_a_button(
     assert (shown.text or "").startswith("📝 Question 1 · the scenario as text")
     assert LONG_EN in (shown.text or "")
     assert "The scenario is in the picture above" in (asked.text or "")
+    again = await sbot.press(45, data, message_id=photo.message_id)  # a double tap
+    assert again is not None
+    assert again["text"] == "Already sent, just below."
+    assert screen(sbot, 45)[-1].message_id == shown.message_id
+    sbot.clock.advance(seconds=11)  # later: the text may have scrolled away, so again
+    await sbot.press(45, data, message_id=photo.message_id)
+    assert screen(sbot, 45)[-1].message_id > shown.message_id
 
 
 async def test_two_people_at_once_cause_one_upload(sbot: Harness) -> None:
@@ -308,8 +315,15 @@ async def test_the_review_of_mistakes_shows_each_scene_as_text(sbot: Harness) ->
         letter = letters_for(message.text or "", question, correct=False)[0]
         await sbot.press(USER, sbot.button(USER, letter, message.message_id))
         await sbot.press(USER, sbot.button(USER, "下一题" if number < 3 else "查看成绩"))
-    await sbot.press(USER, sbot.button(USER, "错题"))
+    results = next(m for m in reversed(screen(sbot)) if "错题" in str(m.inline_keyboard))
+    data = sbot.button(USER, "错题", results.message_id)
+    await sbot.press(USER, data, message_id=results.message_id)
     review = screen(sbot)[-1].text or ""
+    count = len(screen(sbot))
+    toast = await sbot.press(USER, data, message_id=results.message_id)
+    assert toast is not None
+    assert toast["text"] == "刚才已经发在下面了。"  # the same update twice sends one review
+    assert len(screen(sbot)) == count
     assert review.startswith("📖 错题复习（4 道）")
     assert "短信 · 10690000 · 09:41" in review
     assert "10690000：【某某银行】您的积分即将清零，请登录 jf-bank.cc 兑换现金。" in review
