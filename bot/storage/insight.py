@@ -165,7 +165,7 @@ class InsightStore:
         for row in rows:
             key = (row[0], row[1])
             kept = first.get(key)
-            if kept is None or row[7] < kept[7]:  # ties: the earlier session (rows come so)
+            if kept is None or row[7] < kept[7]:  # the same instant twice: the first read
                 first[key] = row
         return [_first_answer(row) for row in first.values()]
 
